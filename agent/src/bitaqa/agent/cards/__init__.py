@@ -1,0 +1,1 @@
+"""Card drivers behind one small interface, and the only code that talks to PC/SC."""

@@ -1,0 +1,1 @@
+"""Everything the resident sees: the UI interface, Qt dialogs, the tray."""

@@ -1,0 +1,1 @@
+"""Test helpers shipped for our own tests and for portal developers' CI: a test PKI and request builders."""

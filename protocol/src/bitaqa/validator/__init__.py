@@ -1,0 +1,1 @@
+"""Portal-side validation of Bitaqa and Web eID authentication tokens and card signatures."""

@@ -1,0 +1,1 @@
+"""Shared test fixtures and helpers (pcscd + virtual card harness, agent process, PKI)."""
