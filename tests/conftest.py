@@ -13,4 +13,11 @@ settings.register_profile(
 settings.register_profile("long", deadline=None, max_examples=20_000)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
-pytest_plugins: list[str] = []
+pytest_plugins: list[str] = [
+    "support.agent",
+    "support.browser",
+    "support.gui",
+    "support.ocsp",
+    "support.pcsc",
+    "support.redis",
+]
