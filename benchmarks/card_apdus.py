@@ -40,7 +40,7 @@ from bitaqa.agent.cards.base import HashFunction, PaddingScheme, PinKind
 from bitaqa.agent.cards.pcsc import PcscConnector
 from bitaqa.agent.cards.registry import default_registry
 from bitaqa.vcard.factory import build_profiles
-from support.pcsc import PcscEnvironment, VirtualCardProcess, _free_port_pair
+from support.pcsc import PcscEnvironment, VirtualCardProcess, free_port_pair
 
 OPENSC_MODULE = "/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so"
 PIN = b"123456"
@@ -157,7 +157,7 @@ def main() -> int:
         profiles = build_profiles(directory / "profiles")
         data = directory / "data.txt"
         data.write_bytes(b"The document to sign.\n")
-        environment = PcscEnvironment(directory / "pcsc", _free_port_pair())
+        environment = PcscEnvironment(directory / "pcsc", free_port_pair())
         environment.directory.mkdir()
         os.environ["PCSCLITE_CSOCK_NAME"] = str(environment.socket_path)
         environment.start_pcscd()

@@ -62,6 +62,7 @@ __all__ = [
     "PcscEnvironment",
     "VirtualCardProcess",
     "card_profiles",
+    "free_port_pair",
     "pcsc_environment",
     "pcsc_session",
     "virtual_card",
@@ -318,7 +319,7 @@ def _listening_inode(port: int) -> int | None:
     return None
 
 
-def _free_port_pair() -> int:
+def free_port_pair() -> int:
     """A port p such that p and p + 1 are both free now (vpcd binds all interfaces)."""
     generator = random.SystemRandom()
     for _ in range(200):
@@ -351,7 +352,7 @@ def pcsc_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PcscEnvir
     also makes sure pcscd runs when each test starts)."""
     _require_tools()
     directory = tmp_path_factory.mktemp("pcsc")
-    environment = PcscEnvironment(directory, _free_port_pair())
+    environment = PcscEnvironment(directory, free_port_pair())
     previous = os.environ.get("PCSCLITE_CSOCK_NAME")
     os.environ["PCSCLITE_CSOCK_NAME"] = str(environment.socket_path)
     try:
@@ -360,7 +361,7 @@ def pcsc_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PcscEnvir
                 environment.start_pcscd()
                 break
             except RuntimeError:
-                environment = PcscEnvironment(directory, _free_port_pair())
+                environment = PcscEnvironment(directory, free_port_pair())
         environment.start_pcscd()
         yield environment
     finally:

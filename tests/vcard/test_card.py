@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bitaqa.vcard.card import OBJECT_TAGS, VirtualPivCard
+from bitaqa.vcard.card import OBJECT_TAGS, PRINTED_ORGANIZATION, VirtualPivCard
 from bitaqa.vcard.objects import PIV_AID
 from bitaqa.vcard.tlv import encode_tlv, find_tlv, parse_tlv
 from vcard.apdus import (
@@ -208,7 +208,7 @@ def test_printed_information_names_the_holder_in_english_and_arabic(ecc_card, ec
     assert container is not None
     holder = ecc_profile.holder
     assert find_tlv(container, 0x01) == f"{holder.given_name} {holder.surname}".encode()
-    assert find_tlv(container, 0x07) == f"{holder.given_name_ar} {holder.surname_ar}".encode()
+    assert find_tlv(container, 0x07) == PRINTED_ORGANIZATION.encode()
     assert find_tlv(container, 0x05) == holder.national_id.encode()
 
 

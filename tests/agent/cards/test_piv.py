@@ -22,6 +22,7 @@ from bitaqa.agent.cards.errors import (
     PinIncorrect,
     PinNotVerified,
 )
+from bitaqa.vcard.card import PRINTED_ORGANIZATION
 
 PIN = b"123456"
 JWA_HASH = {"256": HashFunction.SHA_256, "384": HashFunction.SHA_384, "512": HashFunction.SHA_512}
@@ -255,9 +256,7 @@ def test_identity_data_after_the_pin_is_parsed_and_issuer_signed(inprocess_card,
     assert identity.fields["nameEn"] == f"{holder.given_name} {holder.surname}"
     assert identity.fields["dateOfExpiry"] == "2035-01-01"
     assert identity.fields["agencyCardSerial"] == holder.national_id
-    assert (
-        identity.fields["organizationAffiliation"] == f"{holder.given_name_ar} {holder.surname_ar}"
-    )
+    assert identity.fields["organizationAffiliation"] == PRINTED_ORGANIZATION
     assert identity.photo is not None
     assert identity.photo.startswith(b"\xff\xd8")
     assert identity.issuer_signature is IssuerSignatureStatus.VALID

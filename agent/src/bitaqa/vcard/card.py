@@ -79,6 +79,8 @@ OBJECT_TAGS: dict[str, int] = {
 }
 """GET DATA tags of every object this card can hold (SP 800-73-4 Part 1 Table 3)."""
 
+# Printed Information, Organization Affiliation Line 1 (at most 20 bytes in SP 800-73-4).
+PRINTED_ORGANIZATION = "Bitaqa Test Issuer"
 _CERTIFICATE_TAGS = {0x9A: 0x5FC105, 0x9C: 0x5FC10A, 0x9D: 0x5FC10B, 0x9E: 0x5FC101}
 _PIN_PROTECTED = frozenset({0x5FC109, 0x5FC108})
 # Key references (SP 800-73-4 Part 1 Table 4b): 9A-9E, the retired 82-95, F9 attestation.
@@ -350,8 +352,8 @@ def _build_objects(profile: CardProfile) -> dict[int, bytes]:
         0x5FC10C: objects.key_history(),
         0x5FC109: objects.printed_information(
             name=f"{holder.given_name} {holder.surname}",
-            name_ar=f"{holder.given_name_ar} {holder.surname_ar}",
             affiliation=holder.affiliation,
+            organization=PRINTED_ORGANIZATION,
             expiry=profile.expiry,
             card_serial=holder.national_id,
             issuer=holder.country,

@@ -115,12 +115,18 @@ def certificate_object(certificate: x509.Certificate) -> bytes:
 
 
 def printed_information(
-    *, name: str, name_ar: str, affiliation: str, expiry: date, card_serial: str, issuer: str
+    *,
+    name: str,
+    affiliation: str,
+    organization: str,
+    expiry: date,
+    card_serial: str,
+    issuer: str,
 ) -> bytes:
-    """Printed Information (5FC109): name, affiliation, expiry (YYYYMMMDD), serial, issuer.
+    """Printed Information (5FC109): name, affiliations, expiry (YYYYMMMDD), serial, issuer.
 
-    Text is UTF-8 (SP 800-73-4 asks for ASCII, a subset). Bitaqa convention: Organization
-    Affiliation Line 1 (tag 07) carries the holder's name in Arabic, up to 64 bytes.
+    Text is UTF-8 (SP 800-73-4 asks for ASCII, a subset). Tag 07 is Organization Affiliation
+    Line 1, as the standard defines it; PIV has no field for a name in Arabic.
     """
     fields = [
         (0x01, name.encode("utf-8")[:125]),
@@ -128,7 +134,7 @@ def printed_information(
         (0x04, expiry.strftime("%Y%b%d").upper().encode("ascii")),
         (0x05, card_serial.encode("ascii")[:20]),
         (0x06, issuer.encode("utf-8")[:15]),
-        (0x07, name_ar.encode("utf-8")[:64]),
+        (0x07, organization.encode("utf-8")[:20]),
     ]
     return encode_tlv(0x53, b"".join(encode_tlv(tag, value) for tag, value in fields) + _END)
 
