@@ -147,7 +147,7 @@ class PcscEnvironment:
 
     def readers(self) -> list[str]:
         """The reader names pcscd reports now (empty when pcscd is down)."""
-        from smartcard import scard  # noqa: TID251 - tests observe PC/SC directly
+        from smartcard import scard
 
         result, context = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
         if result != scard.SCARD_S_SUCCESS:
@@ -172,7 +172,7 @@ class PcscEnvironment:
         raise TimeoutError(f"{reader}: card {'present' if present else 'absent'} not seen")
 
     def _card_state(self, reader: str, wait_ms: int) -> bool | None:
-        from smartcard import scard  # noqa: TID251 - tests observe PC/SC directly
+        from smartcard import scard
 
         result, context = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
         if result != scard.SCARD_S_SUCCESS:

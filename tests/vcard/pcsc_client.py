@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from smartcard import scard  # noqa: TID251 - tests observe PC/SC directly
+from smartcard import scard
 
 
 class PcscError(Exception):

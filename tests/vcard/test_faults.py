@@ -6,7 +6,7 @@ import statistics
 import time
 
 import pytest
-from smartcard import scard  # noqa: TID251 - tests observe PC/SC directly
+from smartcard import scard
 
 from bitaqa.vcard.tlv import encode_tlv
 from vcard.apdus import PIN, get_data, short

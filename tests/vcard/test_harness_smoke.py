@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from smartcard.System import readers  # noqa: TID251 - tests observe PC/SC directly
+from smartcard.System import readers
 
 
 def test_pyscard_sees_the_virtual_card_and_its_piv_application(pcsc_environment, virtual_card):

@@ -74,7 +74,7 @@ def _verify_ec(der: bytes, raw_signature: bytes, message: bytes, hash_algorithm)
     ("object_id", "mechanism", "hash_algorithm"),
     [("01", "ECDSA-SHA256", hashes.SHA256()), ("02", "ECDSA-SHA384", hashes.SHA384())],
 )
-def test_ecc_signatures_with_9a_and_9c_verify(  # noqa: PLR0917 - fixtures and parameters
+def test_ecc_signatures_with_9a_and_9c_verify(
     pcsc_environment, shared_ecc_card, tmp_path, object_id, mechanism, hash_algorithm
 ):
     """pkcs11-tool signs with 9A (login) and 9C (login + context-specific PIN); both verify."""

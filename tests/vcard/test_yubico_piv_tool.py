@@ -35,7 +35,7 @@ def test_status_reads_chuid_ccc_slots_and_pin_tries(pcsc_environment, shared_ecc
 @pytest.mark.parametrize(
     ("profile", "slot"), [("ecc", "9a"), ("ecc", "9c"), ("rsa", "9a"), ("rsa", "9c")]
 )
-def test_verify_pin_and_test_signature(  # noqa: PLR0917 - fixtures and parameters
+def test_verify_pin_and_test_signature(
     pcsc_environment, shared_ecc_card, virtual_card_factory, tmp_path, profile, slot
 ):
     """``-a verify-pin -a test-signature`` succeeds on 9A and 9C for both key families."""

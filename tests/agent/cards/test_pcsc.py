@@ -196,7 +196,7 @@ def test_the_debug_trace_over_pcscd_never_contains_the_pin(virtual_card, connect
 
 def test_a_reset_by_another_application_is_survived(virtual_card, connector):
     """Another PC/SC client resets the card; the next transaction reconnects and re-selects."""
-    from smartcard import scard  # noqa: TID251 - the test plays "another application"
+    from smartcard import scard
 
     driver = _driver(connector, virtual_card.reader_name)
     driver.authentication_certificate()

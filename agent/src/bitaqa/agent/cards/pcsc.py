@@ -28,7 +28,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from smartcard import scard  # noqa: TID251 - this module is the one PC/SC boundary
+from smartcard import scard
 
 from bitaqa.agent.cards.errors import (
     CardCommunicationError,
