@@ -1,1 +1,1 @@
-"""The Bitaqa agent: the daemon that holds the card reader and serves the local WebSocket protocol."""
+"""The Bitaqa agent: the daemon that holds the card reader and serves the local protocol."""

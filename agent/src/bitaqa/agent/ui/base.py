@@ -17,6 +17,7 @@ log it, and wipe any intermediate buffer they created.
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -27,6 +28,9 @@ __all__ = [
     "Operation",
     "PinPrompt",
     "PortalName",
+    "StatusIndicator",
+    "TrayCallbacks",
+    "TrayState",
     "UserInterface",
     "wipe",
 ]
@@ -131,6 +135,50 @@ class UserInterface(Protocol):
 
     async def notify(self, notice: Notice) -> None:
         """Show a one-way notice; must not block the caller for long."""
+        ...
+
+
+class TrayState(enum.Enum):
+    """What the tray icon shows; each state has its own icon and tooltip."""
+
+    CARD_READY = "card-ready"
+    NO_CARD = "no-card"
+    NO_READER = "no-reader"
+    UNKNOWN_CARD = "unknown-card"
+    PCSC_UNAVAILABLE = "pcsc-unavailable"
+    BUSY = "busy"
+    ERROR = "error"
+
+
+class TrayCallbacks(Protocol):
+    """What the tray may ask of the agent (menu actions)."""
+
+    def allowed_sites(self) -> Sequence[str]:
+        """Origins the resident allowed with "always", for the menu."""
+        ...
+
+    def revoke_site(self, origin: str) -> None:
+        """Forget the remembered decision for ``origin``."""
+        ...
+
+    def log_folder(self) -> str:
+        """The folder "open log folder" shows."""
+        ...
+
+    def quit(self) -> None:
+        """Stop the agent cleanly."""
+        ...
+
+
+class StatusIndicator(Protocol):
+    """The agent's view of the tray: it only pushes state; the tray calls back via TrayCallbacks."""
+
+    def show_state(self, state: TrayState, detail: str = "") -> None:
+        """Switch icon and tooltip; ``detail`` is extra text such as the reader name."""
+        ...
+
+    def close(self) -> None:
+        """Remove the icon (agent shutting down)."""
         ...
 
 

@@ -1,0 +1,1 @@
+"""One command object per protocol method; the controller runs them (ARCHITECTURE.md)."""

@@ -1,0 +1,1 @@
+"""What the agent allows: trust list, remembered consents, rate limits, the replay cache."""

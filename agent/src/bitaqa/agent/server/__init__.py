@@ -1,0 +1,1 @@
+"""The loopback WebSocket server: binding, TLS, handshake checks, one connection loop."""

@@ -1,0 +1,74 @@
+"""The consent store: remembered decisions, HMAC tamper evidence, key sources."""
+
+from __future__ import annotations
+
+import json
+
+from bitaqa.agent.policy.consent import ConsentStore, Decision, file_key
+
+KEY = bytes(range(32))
+
+
+def store(path, key=KEY):
+    return ConsentStore(path, [("keyring", lambda: None), ("test", lambda: key)])
+
+
+def test_allow_survives_reloading_deny_lasts_the_session_and_both_are_revocable(tmp_path):
+    """allow is written and read back; deny is kept in memory only; revoke forgets either."""
+    path = tmp_path / "consent.json"
+    first = store(path)
+    first.remember("https://a.example", Decision.ALLOW)
+    first.remember("https://b.example", Decision.DENY)
+    assert first.decision("https://b.example") is Decision.DENY
+    second = store(path)
+    assert second.state == "ok"
+    assert second.key_storage == "test"
+    assert second.remembered() == {"https://a.example": Decision.ALLOW}
+    assert second.allowed() == ["https://a.example"]
+    first.revoke("https://b.example")
+    assert first.decision("https://b.example") is None
+    second.revoke("https://a.example")
+    assert store(path).remembered() == {}
+
+
+def test_an_edited_file_is_reported_tampered_and_read_as_empty(tmp_path):
+    """Changing a decision without the key breaks the MAC: state tampered, nothing remembered."""
+    path = tmp_path / "consent.json"
+    store(path).remember("https://a.example", Decision.ALLOW)
+    document = json.loads(path.read_text())
+    document["decisions"]["https://b.example"] = "allow"
+    path.write_text(json.dumps(document))
+    reopened = store(path)
+    assert reopened.state == "tampered"
+    assert reopened.remembered() == {}
+
+
+def test_a_different_key_cannot_read_the_decisions(tmp_path):
+    """A file made under another key (a copied file) is tampered for this install."""
+    path = tmp_path / "consent.json"
+    store(path, bytes(32)).remember("https://a.example", Decision.ALLOW)
+    assert store(path).state == "tampered"
+
+
+def test_garbage_files_are_unreadable_never_a_crash(tmp_path):
+    """Non-JSON, wrong shapes and unknown decision values are 'unreadable' and empty."""
+    path = tmp_path / "consent.json"
+    for content in (
+        b"\xff\x00",
+        b"[]",
+        b'{"decisions": [], "mac": 1}',
+        b'{"decisions": {"x": 5}, "mac": ""}',
+    ):
+        path.write_bytes(content)
+        reopened = store(path)
+        assert reopened.state == "unreadable"
+        assert reopened.remembered() == {}
+
+
+def test_file_key_fallback_creates_a_private_key_file_once(tmp_path):
+    """Without a keyring the key lives in a 0600 file and stays the same across starts."""
+    key_path = tmp_path / "consent.key"
+    first = file_key(key_path)()
+    assert file_key(key_path)() == first
+    assert len(first) == 32
+    assert key_path.stat().st_mode & 0o777 == 0o600
