@@ -122,14 +122,15 @@ class UserInterface(Protocol):
     """What the controller needs from the user interface."""
 
     async def ask_consent(self, prompt: ConsentPrompt) -> ConsentAnswer:
-        """Show the consent dialog; raise UserCancelled/UserTimeout (agent errors) if unanswered."""
+        """Show the consent dialog; raise a ``bitaqa.agent.ui.errors.DialogError`` if unanswered."""
         ...
 
     async def ask_pin(self, prompt: PinPrompt) -> bytearray:
         """Show the PIN dialog and return the PIN; the caller wipes it.
 
-        Raises the agent's UserCancelled or UserTimeout errors when the resident closes the dialog
-        or does not answer in time.
+        Raises ``DialogCancelled`` or ``DialogTimedOut`` (``bitaqa.agent.ui.errors``) when the
+        resident closes the dialog or does not answer in time, ``DialogFailed`` when it cannot
+        be shown.
         """
         ...
 
