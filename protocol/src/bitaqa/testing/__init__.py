@@ -1,1 +1,4 @@
-"""Test helpers shipped for our own tests and for portal developers' CI: a test PKI and request builders."""
+"""Test helpers shipped for our tests and for portal developers' CI.
+
+A deterministic test PKI and builders for signed requests and tokens.
+"""
