@@ -4,11 +4,12 @@ APT_DEMO_PACKAGES=(
     python3 python3-venv python3-dev gcc pkg-config swig libpcsclite-dev
     pcscd vsmartcard-vpcd openssl
     libxcb-icccm4 libxcb-keysyms1 libxcb-cursor0 libegl1 libgl1 libxkbcommon-x11-0 fonts-noto-core
+    libgirepository1.0-dev libcairo2-dev gir1.2-gtk-3.0 gir1.2-ayatanaappindicator3-0.1
 )
 APT_TEST_PACKAGES=(
     "${APT_DEMO_PACKAGES[@]}"
     opensc yubico-piv-tool softhsm2 redis-server
-    xvfb xauth trayer dunst xdotool imagemagick x11-utils dbus dbus-x11 gnome-keyring
+    xvfb xauth trayer dunst xdotool imagemagick x11-utils dbus dbus-x11 gnome-keyring libnss3-tools
     chromium poppler-utils util-linux procps iproute2
     wixl msitools osslsigncode
 )
