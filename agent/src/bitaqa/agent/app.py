@@ -183,8 +183,12 @@ class Agent:
             )
             if not event.recognised:
                 self._notify(Notice.UNKNOWN_CARD)
+            elif self._indicator is not None:
+                self._indicator.notify(Notice.CARD_INSERTED)
         else:
             notification = card_removed(event.reader)
+            if self._indicator is not None:
+                self._indicator.notify(Notice.CARD_REMOVED)
         self.controller.card_event(event, notification)
         self._show_state()
 

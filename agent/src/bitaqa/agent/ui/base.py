@@ -178,6 +178,10 @@ class StatusIndicator(Protocol):
         """Switch icon and tooltip; ``detail`` is extra text such as the reader name."""
         ...
 
+    def notify(self, notice: Notice) -> None:
+        """Show a desktop notification (card inserted or removed); must return at once."""
+        ...
+
     def close(self) -> None:
         """Remove the icon (agent shutting down)."""
         ...
