@@ -9,7 +9,7 @@ Exception tree::
     ProtocolError                 any failure the core reports; carries an ErrorCode
     ├── MessageError              a frame or JSON-RPC object is malformed or over a limit
     ├── OriginError               an origin string is not a valid web origin
-    ├── SignedRequestError        a signed request fails verification (signature, origin, expiry, replay)
+    ├── SignedRequestError        a signed request fails verification (signature, expiry, replay)
     ├── TrustListError            a trust list fails parsing or verification
     └── AuthTokenError            a web-eid:1.0 token is malformed
 
@@ -35,7 +35,7 @@ __all__ = [
 
 
 class ErrorCode(enum.Enum):
-    """A wire error: its ``name`` goes into ``error.data.reason``, its ``number`` into ``error.code``."""
+    """A wire error: ``name`` goes into ``error.data.reason``, ``number`` into ``error.code``."""
 
     PARSE_ERROR = -32700
     INVALID_REQUEST = -32600
@@ -72,7 +72,7 @@ class ErrorCode(enum.Enum):
 
     @classmethod
     def from_number(cls, number: int) -> ErrorCode:
-        """Return the code whose JSON-RPC number is ``number``; unknown numbers are INTERNAL_ERROR."""
+        """Return the code with JSON-RPC number ``number``; unknown numbers are INTERNAL_ERROR."""
         try:
             return cls(number)
         except ValueError:
@@ -98,7 +98,24 @@ class ProtocolError(Exception):
 
 
 class MessageError(ProtocolError):
-    """A frame or JSON-RPC object is malformed or exceeds a limit."""
+    """A frame or JSON-RPC object is malformed or exceeds a limit.
+
+    Args:
+        code, message, data: as for :class:`ProtocolError`.
+        request_id: the ``id`` of the request the error answers, when it could be read; the
+            error response then carries it (JSON-RPC 2.0 §5), otherwise ``id`` is ``null``.
+    """
+
+    def __init__(
+        self,
+        code: ErrorCode,
+        message: str = "",
+        data: Mapping[str, Any] | None = None,
+        *,
+        request_id: int | str | None = None,
+    ) -> None:
+        super().__init__(code, message, data)
+        self.request_id = request_id
 
 
 class OriginError(ProtocolError):
