@@ -115,7 +115,7 @@ def test_status_says_precisely_what_is_missing_without_pcscd(shared_agent):
             status = (await page.call("status"))["result"]
             assert status["pcscAvailable"] is False
             assert status["card"] == "pcscUnavailable"
-            assert status["policy"]["trustList"] == {"version": 1, "state": "ok", "problems": {}}
+            assert status["policy"]["trustList"] == {"version": 1, "state": "ok", "problems": []}
             answer = await page.call("getCertificates")
             assert answer["error"]["data"]["reason"] == "PCSC_UNAVAILABLE"
 

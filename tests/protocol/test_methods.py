@@ -116,7 +116,18 @@ def test_parse_call_sets_the_request_id_on_params_errors() -> None:
 
 def test_status_and_readers_results_match_their_schemas() -> None:
     """status, listReaders and getCertificates results are schema-valid."""
-    assert_result_valid("status", status_result(agent_version="0.1.0", pcsc_available=False))
+    assert_result_valid(
+        "status",
+        status_result(
+            agent_version="0.1.0",
+            pcsc_available=False,
+            card="pcscUnavailable",
+            trust_list_version=3,
+            trust_list_state="fallback",
+            trust_list_problems=["ROLLBACK"],
+            consent_store="ok",
+        ),
+    )
     readers = [Reader("R 0", Card(bytes.fromhex("3B8F8001"), "piv")), Reader("R 1")]
     result = list_readers_result(readers)
     assert result == {

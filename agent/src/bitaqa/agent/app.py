@@ -15,7 +15,7 @@ import json
 import logging
 import os
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -29,7 +29,7 @@ from bitaqa.agent.commands.certificates import GetCertificatesCommand, GetSignin
 from bitaqa.agent.commands.identity import ReadIdentityCommand
 from bitaqa.agent.commands.readers import ListReadersCommand, card_of
 from bitaqa.agent.commands.sign import SignCommand
-from bitaqa.agent.commands.status import StatusCommand, card_readiness
+from bitaqa.agent.commands.status import PolicyHealth, StatusCommand, card_readiness
 from bitaqa.agent.controller import Controller
 from bitaqa.agent.log import log_event
 from bitaqa.agent.policy._files import write_atomically
@@ -44,7 +44,6 @@ from bitaqa.agent.server.peer import PeerUserCheck, default_peer_check
 from bitaqa.agent.server.ports import WS_PORTS, WSS_PORTS
 from bitaqa.agent.server.tls import TlsFiles, load_or_issue, server_context
 from bitaqa.agent.ui.base import Notice, StatusIndicator, TrayState, UserInterface
-from bitaqa.protocol.codec import JSONValue
 from bitaqa.protocol.jsonrpc import Notification
 from bitaqa.protocol.limits import AGENT_LIMITS, Limits
 from bitaqa.protocol.methods import (
@@ -253,17 +252,18 @@ def _hello_for(limits: Limits) -> Callable[[str], Notification]:
     return build
 
 
-def _policy_state(
-    trust: TrustStore, consent: ConsentStore
-) -> Callable[[], Mapping[str, JSONValue]]:
-    def state() -> Mapping[str, JSONValue]:
-        return {
-            "trustList": dict(trust.report),
-            "consentStore": consent.state,
-            "consentKey": consent.key_storage,
-        }
+def _policy_health(trust: TrustStore, consent: ConsentStore) -> Callable[[], PolicyHealth]:
+    """Policy health for ``status``; the log and ``bitaqa doctor`` keep the detailed report."""
 
-    return state
+    def health() -> PolicyHealth:
+        return PolicyHealth(
+            trust_list_version=trust.version,
+            trust_list_state=trust.state,
+            trust_list_problems=trust.reasons,
+            consent_store=consent.state,
+        )
+
+    return health
 
 
 def build_agent(
@@ -309,7 +309,7 @@ def build_agent(
         "getSigningCertificate": GetSigningCertificateCommand(services),
         "sign": SignCommand(services),
         "readIdentity": ReadIdentityCommand(services),
-        "status": StatusCommand(services, _policy_state(trust, consent)),
+        "status": StatusCommand(services, _policy_health(trust, consent)),
     }
     controller = Controller(commands, config.limits, _hello_for(config.limits))
     tls = None

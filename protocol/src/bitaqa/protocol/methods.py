@@ -395,12 +395,34 @@ class Identity:
     photo: Photo | None = field(default=None, repr=False)
 
 
-def status_result(*, agent_version: str, pcsc_available: bool) -> dict[str, JSONValue]:
-    """The result of ``status``."""
+def status_result(
+    *,
+    agent_version: str,
+    pcsc_available: bool,
+    card: str,
+    trust_list_version: int,
+    trust_list_state: str,
+    trust_list_problems: Sequence[str],
+    consent_store: str,
+) -> dict[str, JSONValue]:
+    """The result of ``status`` (SPEC.md §6.1): versions, card readiness and policy health.
+
+    ``card`` is one of :data:`CARD_READINESS`; the policy members carry reasons only, never file
+    paths or other local detail.
+    """
     return {
         "agentVersion": agent_version,
         "protocolVersion": PROTOCOL_VERSION,
         "pcscAvailable": pcsc_available,
+        "card": card,
+        "policy": {
+            "trustList": {
+                "version": trust_list_version,
+                "state": trust_list_state,
+                "problems": list(trust_list_problems),
+            },
+            "consentStore": consent_store,
+        },
     }
 
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from bitaqa.agent.cards.errors import CardError
 from bitaqa.agent.cardstate import ServiceState
@@ -11,7 +12,7 @@ from bitaqa.agent.commands.base import Invocation
 from bitaqa.protocol.codec import JSONValue
 from bitaqa.protocol.methods import status_result
 
-__all__ = ["StatusCommand", "card_readiness"]
+__all__ = ["PolicyHealth", "StatusCommand", "card_readiness"]
 
 _READINESS = {
     "PCSC_UNAVAILABLE": "pcscUnavailable",
@@ -30,26 +31,38 @@ def card_readiness(services: Services) -> str:
     return "ready"
 
 
-class StatusCommand:
-    """``status``: agent and protocol version, card readiness, policy health.
+@dataclass(frozen=True)
+class PolicyHealth:
+    """What ``status`` may tell a page about the policy: reasons only, never paths or keys."""
 
-    Members beyond the core's ``status_result``: ``card`` (see :func:`card_readiness`) and
-    ``policy`` (trust-list version and state, consent-store state), so a page or the doctor can
-    tell the resident what to fix.  No card I/O, no dialog.
+    trust_list_version: int
+    trust_list_state: str
+    trust_list_problems: tuple[str, ...]
+    consent_store: str
+
+
+class StatusCommand:
+    """``status``: agent and protocol version, card readiness, policy health (SPEC.md §6.1).
+
+    ``card`` (see :func:`card_readiness`) and ``policy`` let a page tell the resident what to
+    fix.  No card I/O, no dialog.
     """
 
     immediate = True
 
-    def __init__(self, services: Services, policy_state: Callable[[], Mapping[str, JSONValue]]):
+    def __init__(self, services: Services, policy_health: Callable[[], PolicyHealth]):
         self._services = services
-        self._policy_state = policy_state
+        self._policy_health = policy_health
 
     async def run(self, invocation: Invocation) -> JSONValue:
         """Return the status object."""
-        result = status_result(
+        health = self._policy_health()
+        return status_result(
             agent_version=self._services.agent_version,
             pcsc_available=self._services.card_state.service is not ServiceState.UNAVAILABLE,
+            card=card_readiness(self._services),
+            trust_list_version=health.trust_list_version,
+            trust_list_state=health.trust_list_state,
+            trust_list_problems=health.trust_list_problems,
+            consent_store=health.consent_store,
         )
-        result["card"] = card_readiness(self._services)
-        result["policy"] = dict(self._policy_state())
-        return result

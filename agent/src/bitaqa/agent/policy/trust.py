@@ -229,8 +229,27 @@ class TrustStore:
         return self._effective.entry_for(origin)
 
     @property
+    def reasons(self) -> tuple[str, ...]:
+        """The distinct problem reasons of the last reload, without where they occurred."""
+        return tuple(sorted(set(self._report.problems.values())))
+
+    @property
+    def version(self) -> int:
+        """The effective trust list's version (0 when only local entries apply)."""
+        return self._report.version
+
+    @property
+    def state(self) -> str:
+        """``ok``, ``fallback`` (last good list) or ``none``."""
+        return self._report.state
+
+    @property
     def report(self) -> Mapping[str, JSONValue]:
-        """``{"version", "state": ok | fallback | none, "problems": {where: REASON}}``."""
+        """``{"version", "state": ok | fallback | none, "problems": {where: REASON}}``.
+
+        For the log and ``bitaqa doctor``; pages get :attr:`version`, :attr:`state` and
+        :attr:`reasons` only.
+        """
         return {
             "version": self._report.version,
             "state": self._report.state,
