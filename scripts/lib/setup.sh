@@ -36,9 +36,10 @@ install_python_environment() {
     fi
     .venv/bin/python -m pip install -q --upgrade pip
     if [[ $kind == test ]]; then
-        .venv/bin/python -m pip install -q -e "./protocol[redis]" -e ./agent -r requirements-dev.txt
+        .venv/bin/python -m pip install -q -e "./protocol[redis]" -e ./agent -r requirements-dev.txt \
+            -r examples/portal/requirements.txt
     else
-        .venv/bin/python -m pip install -q -e ./protocol -e ./agent
+        .venv/bin/python -m pip install -q -e ./protocol -e ./agent -r examples/portal/requirements.txt
     fi
 }
 

@@ -1,0 +1,1 @@
+"""Browser end-to-end tests (a package, so the ``chromium`` fixture can be package-scoped)."""
