@@ -71,11 +71,6 @@ def test_a_wrong_pin_is_asked_again_with_the_tries_left(page: Page, agent: Agent
     assert [(prompt["retry"], prompt["triesLeft"]) for prompt in pins] == [(False, 3), (True, 2)]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="SPEC §8.3 answers PIN_INCORRECT with triesLeft when the dialog is closed after a "
-    "wrong PIN; bitaqa.agent.commands._pin answers USER_CANCELLED",
-)
 def test_closing_the_dialog_after_a_wrong_pin_names_the_tries_left_in_arabic(
     context: BrowserContext, portal: Portal, agent: AgentProcess
 ) -> None:

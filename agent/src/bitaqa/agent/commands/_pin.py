@@ -3,7 +3,9 @@
 The PIN goes from the dialog straight to the card: it is a ``bytearray`` that the worker thread
 wipes right after ``verify_pin`` (whatever happened), it is never logged, and it never leaves the
 agent (invariant 6).  A wrong PIN asks again, showing the tries left, until the card blocks it or
-the resident gives up; every ask counts against the origin's prompt rate limit.
+the resident gives up; every ask counts against the origin's prompt rate limit.  A resident who
+closes the dialog after a wrong PIN ends the request with that ``PIN_INCORRECT`` and its tries
+left, so the page can say how many remain (SPEC.md §8.3).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import TypeVar
 from bitaqa.agent.cardqueue import CardTurn
 from bitaqa.agent.cards.base import PinKind
 from bitaqa.agent.cards.errors import PinBlocked, PinIncorrect
+from bitaqa.agent.errors import UserCancelled
 from bitaqa.agent.policy.gate import AccessGate
 from bitaqa.agent.ui.base import Notice, Operation, PinPrompt, UserInterface, wipe
 
@@ -48,7 +51,8 @@ async def with_pin(
 ) -> _Result:
     """Ask the PIN, verify it and run ``operation`` in one card transaction; return its result."""
     driver = turn.driver
-    retry = False
+    wrong_pin: PinIncorrect | None = None
+    refused_form = False
     while True:
         status = await turn.call(driver.pin_status, request.kind)
         if status.blocked:
@@ -65,9 +69,14 @@ async def with_pin(
             text_arabic=request.text_arabic,
             text_english=request.text_english,
             document_name=request.document_name,
-            retry=retry,
+            retry=wrong_pin is not None or refused_form,
         )
-        pin = await gate.ask_pin(prompt)
+        try:
+            pin = await gate.ask_pin(prompt)
+        except UserCancelled:
+            if wrong_pin is not None:
+                raise wrong_pin from None
+            raise
 
         def verified_operation(pin: bytearray = pin) -> _Result:
             try:
@@ -84,5 +93,7 @@ async def with_pin(
 
         try:
             return await turn.call(verified_operation)
-        except (PinIncorrect, _PinRefusedError):
-            retry = True
+        except PinIncorrect as incorrect:
+            wrong_pin = incorrect
+        except _PinRefusedError:
+            refused_form = True
