@@ -22,6 +22,7 @@ Exit status: 0 after an answer frame was written, 2 for a malformed request.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import threading
@@ -63,7 +64,10 @@ class _ParentWatcher(QObject):
         def drain() -> None:
             while os.read(descriptor, 4096):
                 pass
-            self.gone.emit()
+            # After the dialog answered, Qt may already have deleted this object while the
+            # process exits; the parent closing stdin then has nothing left to close.
+            with contextlib.suppress(RuntimeError):
+                self.gone.emit()
 
         threading.Thread(target=drain, name="parent-watcher", daemon=True).start()
 
