@@ -1,9 +1,10 @@
 """The newcomer's path: ``bitaqa demo`` → Chromium → log in and sign through the real Qt dialogs.
 
 The demo runs as a user would start it (its own agent with the Qt UI, its own portal), on a
-private Xvfb desktop; the consent and PIN dialogs are answered with xdotool.  The portal uses the
-browser tests' localhost certificate (``--tls-cert``), which Chromium trusts.  Once with no
-pcscd (the card runs inside the agent), once through the session's pcscd.
+private Xvfb desktop; the consent and PIN dialogs are answered with xdotool.  Once as the README
+runs it — no TLS options, so the portal is on plain ``http://localhost`` and the card runs inside
+the agent (no pcscd) — and once on ``https://localhost`` with the browser tests' localhost
+certificate (``--tls-cert``, which Chromium trusts), the card through the session's pcscd.
 """
 
 from __future__ import annotations
@@ -71,7 +72,7 @@ def start_demo(
     started: list[Demo] = []
     logs = contextlib.ExitStack()
 
-    def start(pcsc: PcscEnvironment | None) -> Demo:
+    def start(pcsc: PcscEnvironment | None, *, https: bool) -> Demo:
         portal_port, wss, ws = _free_ports(3)
         log = logs.enter_context((tmp_path / f"demo{len(started)}.log").open("w"))
         environment = dict(gui_session.environment)
@@ -79,9 +80,10 @@ def start_demo(
             str(pcsc.socket_path) if pcsc else "/nonexistent/pcscd.comm"
         )
         command = [sys.executable, "-m", "bitaqa.cli", "demo", "--no-browser",
-                   "--port", str(portal_port), "--agent-ports", str(wss), str(ws),
-                   "--tls-cert", str(portal_tls.certificate),
-                   "--tls-key", str(portal_tls.key)]  # fmt: skip
+                   "--port", str(portal_port), "--agent-ports", str(wss), str(ws)]  # fmt: skip
+        if https:
+            command += ["--tls-cert", str(portal_tls.certificate)]
+            command += ["--tls-key", str(portal_tls.key)]
         if pcsc:
             command += ["--vpcd-port", str(pcsc.vpcd_ports[0])]
         process = subprocess.Popen(
@@ -139,9 +141,14 @@ def _answer_dialogs(session: GuiSession, page: Page, success: str) -> str:
     return "timeout"
 
 
-@pytest.mark.parametrize("through_pcscd", [False, True], ids=["card-in-agent", "card-in-pcscd"])
+@pytest.mark.parametrize(
+    ("through_pcscd", "https"),
+    [(False, False), (True, True)],
+    ids=["http-card-in-agent", "https-card-in-pcscd"],
+)
 def test_demo_logs_in_and_signs_a_pdf_that_validates(
     through_pcscd: bool,
+    https: bool,
     request: pytest.FixtureRequest,
     start_demo,  # type: ignore[no-untyped-def]
     gui_session: GuiSession,
@@ -150,11 +157,14 @@ def test_demo_logs_in_and_signs_a_pdf_that_validates(
     card_profiles: dict[str, Path],
     tmp_path: Path,
 ) -> None:
-    """One command, then the portal: login shows the holder, the signed PDF validates twice,
-    and Ctrl-C stops every process the demo started."""
+    """One command, then the portal at the URL it prints (http://localhost by default, with no
+    certificate to accept): login shows the holder, the signed PDF validates twice, and Ctrl-C
+    stops every process the demo started."""
     pcsc = request.getfixturevalue("pcsc_environment") if through_pcscd else None
-    demo = start_demo(pcsc)
+    demo = start_demo(pcsc, https=https)
     assert any("PIN is 123456" in line for line in demo.output), demo.output
+    assert demo.url.startswith("https://localhost:" if https else "http://localhost:"), demo.url
+    assert not any("certificate" in line for line in demo.output), demo.output
     context = chromium.new_context()
     try:
         page = context.new_page()
@@ -178,7 +188,9 @@ def test_demo_logs_in_and_signs_a_pdf_that_validates(
     children = demo.children()
     commands = [" ".join(child.cmdline()) for child in children]
     assert any(" agent " in command for command in commands), commands
-    assert any("bitaqa_portal" in command for command in commands), commands
+    portal_commands = [command for command in commands if "bitaqa_portal" in command]
+    assert len(portal_commands) == 1, commands
+    assert ("--tls-cert" in portal_commands[0]) == https, commands
     assert any(" vcard " in command for command in commands) == through_pcscd, commands
     demo.process.send_signal(signal.SIGINT)
     assert demo.process.wait(timeout=30) == 0

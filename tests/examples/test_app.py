@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import time
+from dataclasses import replace
 from io import BytesIO
 
 import pytest
@@ -106,6 +107,51 @@ def test_a_token_is_refused_when_replayed_or_made_for_another_origin_or_nonce(
     other_nonce = make_auth_token(authentication_holder, portal_config.origin, "B" * 44)
     body = {"token": other_nonce, "challengeId": challenge_id}
     assert client.post("/api/login", json=body).status_code == 401
+
+
+def test_a_development_portal_on_http_localhost_logs_in_for_exactly_that_origin(
+    portal_config: PortalConfig, authentication_holder: IssuedCertificate
+) -> None:
+    """With allowInsecureLocalhost (as ``bitaqa demo`` writes it) the portal runs on
+    http://localhost: its signed request names that origin, a token for it logs in, a token for
+    the https twin does not, and the session cookie is not marked Secure (http would drop it)."""
+    development = replace(
+        portal_config, origin="http://localhost:8443", allow_insecure_localhost=True
+    )
+    client = create_app(development).test_client()
+    challenge_id, nonce = _challenge(client)
+    twin = make_auth_token(authentication_holder, "https://localhost:8443", nonce)
+    answer = client.post("/api/login", json={"token": twin, "challengeId": challenge_id})
+    assert answer.status_code == 401
+    challenge = client.post("/api/login/challenge", json={}).get_json()
+    assert _verify(development, challenge["signedRequest"], "authenticate")["origin"] == (
+        "http://localhost:8443"
+    )
+    token = make_auth_token(authentication_holder, development.origin, challenge["challengeNonce"])
+    answer = client.post(
+        "/api/login", json={"token": token, "challengeId": challenge["challengeId"]}
+    )
+    assert answer.status_code == 200
+    cookie = answer.headers["Set-Cookie"]
+    assert cookie.startswith("session=")
+    assert "SameSite=Strict" in cookie
+    assert "Secure" not in cookie
+
+
+@pytest.mark.parametrize(
+    ("origin", "allow_insecure_localhost"),
+    [("http://localhost:8443", False), ("http://portal.example", True)],
+)
+def test_an_http_origin_is_refused_unless_a_flagged_localhost(
+    portal_config: PortalConfig, origin: str, allow_insecure_localhost: bool
+) -> None:
+    """Without allowInsecureLocalhost an http origin is refused at start-up, and with it any
+    host but localhost, 127.0.0.1 and [::1] still is."""
+    config = replace(
+        portal_config, origin=origin, allow_insecure_localhost=allow_insecure_localhost
+    )
+    with pytest.raises(ValueError, match="origin must be https"):
+        create_app(config)
 
 
 def test_two_tabs_can_log_in_at_once_and_another_session_cannot_use_their_challenges(

@@ -357,6 +357,61 @@ def test_bad_site_origin_is_a_configuration_error(pki: TestPki, origin: str) -> 
         AuthTokenValidator(site_origin=origin, trust_anchors=[pki.intermediate.certificate])
 
 
+@pytest.mark.parametrize(
+    ("origin", "normal"),
+    [
+        ("http://localhost:8000", "http://localhost:8000"),
+        ("HTTP://LOCALHOST:8000", "http://localhost:8000"),
+        ("http://127.0.0.1:8443", "http://127.0.0.1:8443"),
+        ("http://[0:0::1]:8443", "http://[::1]:8443"),
+    ],
+)
+def test_development_origin_validates_with_allow_insecure_localhost(
+    make_validator: ValidatorFactory, holder: IssuedCertificate, origin: str, normal: str
+) -> None:
+    """With the flag, an http loopback site origin (SPEC §13) is normalised and a token the card
+    signed for exactly that origin validates; one signed for its https twin does not."""
+    validator = make_validator(site_origin=origin, allow_insecure_localhost=True)
+    assert validator.site_origin == normal
+    token = validator.parse(make_auth_token(holder, normal, NONCE))
+    assert validator.validate(token, NONCE).national_id == "900101234"
+    https_twin = validator.parse(make_auth_token(holder, "https" + normal[4:], NONCE))
+    with pytest.raises(SignatureInvalid):
+        validator.validate(https_twin, NONCE)
+
+
+@pytest.mark.parametrize(
+    "origin", ["http://localhost:8000", "http://127.0.0.1:8443", "http://[::1]:8443"]
+)
+def test_development_origin_is_refused_by_default(pki: TestPki, origin: str) -> None:
+    """Without allow_insecure_localhost (the default) an http site origin, even on loopback, is
+    a configuration error."""
+    with pytest.raises(ValueError, match=r"site_origin must be https://host\[:port\]$"):
+        AuthTokenValidator(site_origin=origin, trust_anchors=[pki.intermediate.certificate])
+
+
+@pytest.mark.parametrize(
+    "origin",
+    [
+        "http://portal.example.bh",
+        "http://localhost.example:8000",
+        "http://127.0.0.2:8000",
+        "http://[::2]:8000",
+        "ftp://localhost:8000",
+        "http://localhost:8000/",
+    ],
+)
+def test_allow_insecure_localhost_admits_no_other_http_origin(pki: TestPki, origin: str) -> None:
+    """The flag admits http on localhost, 127.0.0.1 and [::1] only: any other host (or scheme,
+    or a path) is still a configuration error."""
+    with pytest.raises(ValueError, match="site_origin"):
+        AuthTokenValidator(
+            site_origin=origin,
+            trust_anchors=[pki.intermediate.certificate],
+            allow_insecure_localhost=True,
+        )
+
+
 def test_naive_clock_is_a_configuration_error(pki: TestPki, holder: IssuedCertificate) -> None:
     """A clock without a time zone could silently shift validity checks."""
     validator = AuthTokenValidator(

@@ -1,17 +1,22 @@
 """``bitaqa demo``: the virtual card, the agent and the example portal, together, in one command.
 
     bitaqa demo [--port 8443] [--no-browser] [--in-process-card] [--vpcd-port 35963]
-                [--agent-ports WSS WS] [--tls-cert FILE --tls-key FILE]
+                [--agent-ports WSS WS] [--https] [--tls-cert FILE --tls-key FILE]
 
 What it starts, all from a source checkout and with no configuration or card reader:
 
 1. the virtual card — through PC/SC (``bitaqa vcard`` into pcscd's vpcd reader) when pcscd and
    the vpcd driver are installed, otherwise inside the agent (``--in-process-card``);
 2. the agent, with a fresh folder and a machine policy whose one explicit local trust-list entry
-   admits the portal's development origin ``https://localhost:<port>`` and pins its key;
-3. the example portal (``examples/portal``) on that origin, with a self-made TLS certificate
-   (the browser warns once; the validator accepts only https site origins) unless
-   ``--tls-cert``/``--tls-key`` name a locally trusted one (for example made with mkcert).
+   admits the portal's development origin and pins its key;
+3. the example portal (``examples/portal``) on that origin.
+
+The origin is ``http://localhost:<port>`` by default: a development origin (SPEC.md §13) that
+the policy admits with ``allowInsecureLocalhost`` and the portal's validator with
+``allow_insecure_localhost``, so the browser shows no certificate warning.  With
+``--tls-cert``/``--tls-key`` (a locally trusted certificate, for example made with mkcert) the
+portal serves ``https://localhost:<port>`` instead; ``--https`` alone does the same with a
+certificate made on the spot, which the browser warns about once.
 
 It prints the URL and the card's PIN, opens a browser where one exists, and on Ctrl-C (or
 SIGTERM) stops every process it started, by PID, and deletes its temporary folder.
@@ -42,6 +47,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from bitaqa.protocol.origin import parse_origin
 from bitaqa.protocol.trustlist import public_jwk
 from bitaqa.vcard.factory import build_profiles
 
@@ -68,7 +74,12 @@ _OPERATIONS = ["authenticate", "getSigningCertificate", "sign", "readIdentity"]
 
 
 def local_policy(origin: str, request_key: ec.EllipticCurvePrivateKey) -> dict[str, object]:
-    """The machine policy (``policy.json``) admitting ``origin`` as one explicit local entry."""
+    """The machine policy (``policy.json``) admitting ``origin`` as one explicit local entry.
+
+    An ``http`` development origin (only ``localhost``, ``127.0.0.1`` or ``[::1]``) also sets
+    ``allowInsecureLocalhost``, without which the agent refuses an http entry; an https origin
+    leaves it unset.
+    """
     entry = {
         "origin": origin,
         "name": {"ar": "البوابة التجريبية", "en": "Bitaqa example portal"},
@@ -76,7 +87,11 @@ def local_policy(origin: str, request_key: ec.EllipticCurvePrivateKey) -> dict[s
         "operations": _OPERATIONS,
         "authenticateRequiresSignedRequest": True,
     }
-    return {"allowLocalEntries": True, "entries": [entry]}
+    policy: dict[str, object] = {"allowLocalEntries": True}
+    if _is_development_http(origin):
+        policy["allowInsecureLocalhost"] = True
+    policy["entries"] = [entry]
+    return policy
 
 
 def write_portal_files(
@@ -91,7 +106,8 @@ def write_portal_files(
     """Write the portal's request key and config into ``directory``; return the config path.
 
     ``card_pki`` is the folder ``bitaqa pki`` wrote (its ``intermediate.pem`` issues the card's
-    certificates).  ``agent_ports`` ([wss, ws]) is for an agent on non-standard ports.
+    certificates).  ``agent_ports`` ([wss, ws]) is for an agent on non-standard ports.  An
+    ``http`` development origin sets the config's ``allowInsecureLocalhost``.
     """
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "request-key.pem").write_bytes(_private_pem(request_key))
@@ -102,6 +118,7 @@ def write_portal_files(
         "trustAnchorFiles": [str(card_pki / "intermediate.pem")],
         "chainFiles": [str(card_pki / "intermediate.pem")],
         "agentPorts": list(agent_ports),
+        "allowInsecureLocalhost": _is_development_http(origin),
     }
     path = directory / "portal.json"
     path.write_text(json.dumps(config, indent=2))
@@ -153,7 +170,7 @@ def main(argv: list[str]) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="bitaqa demo", description=__doc__.split("\n")[0])
-    parser.add_argument("--port", type=int, default=8443, help="the portal's https port")
+    parser.add_argument("--port", type=int, default=8443, help="the portal's port")
     parser.add_argument("--no-browser", action="store_true", help="only print the URL")
     parser.add_argument(
         "--in-process-card", action="store_true", help="run the card inside the agent, not PC/SC"
@@ -162,8 +179,13 @@ def _parser() -> argparse.ArgumentParser:
         "--vpcd-port", type=int, default=35963, help="vpcd reader port (Debian's: 35963)"
     )
     parser.add_argument(
-        "--tls-cert", type=Path, help="the portal's certificate (PEM) for localhost"
-    )
+        "--https", action="store_true",
+        help="serve https://localhost with a certificate made on the spot (the browser warns)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--tls-cert", type=Path,
+        help="serve https://localhost with this certificate (PEM), e.g. one made with mkcert",
+    )  # fmt: skip
     parser.add_argument("--tls-key", type=Path, help="its private key (PEM)")
     parser.add_argument(
         "--agent-ports", type=int, nargs=2, metavar=("WSS", "WS"),
@@ -180,12 +202,14 @@ class _DemoFiles:
     card_profile: Path
     policy_dir: Path
     portal_config: Path
-    tls_certificate: Path
-    tls_key: Path
+    #: The portal's TLS certificate and key; ``None`` for the plain http default.
+    tls_certificate: Path | None
+    tls_key: Path | None
 
 
 def _write_files(arguments: argparse.Namespace, directory: Path) -> _DemoFiles:
-    origin = f"https://localhost:{arguments.port}"
+    scheme = "https" if arguments.https or arguments.tls_cert else "http"
+    origin = f"{scheme}://localhost:{arguments.port}"
     profile = build_profiles(directory / "card")["ecc"]
     request_key = ec.generate_private_key(ec.SECP256R1())
     policy = directory / "policy"
@@ -199,9 +223,11 @@ def _write_files(arguments: argparse.Namespace, directory: Path) -> _DemoFiles:
         request_key=request_key,
         agent_ports=arguments.agent_ports or (),
     )
+    certificate: Path | None = None
+    key: Path | None = None
     if arguments.tls_cert:
         certificate, key = arguments.tls_cert, arguments.tls_key
-    else:
+    elif arguments.https:
         certificate, key = write_localhost_certificate(portal)
     return _DemoFiles(origin, profile, policy, config, certificate, key)
 
@@ -230,20 +256,24 @@ def _run(
     if not _has_display():
         agent_arguments.append("--no-tray")
     processes.append(_spawn(agent_arguments))
+    portal_arguments = [sys.executable, "-m", "bitaqa_portal", "--config",
+                        str(files.portal_config), "--port", str(arguments.port)]  # fmt: skip
+    if files.tls_certificate is not None and files.tls_key is not None:
+        portal_arguments += ["--tls-cert", str(files.tls_certificate)]
+        portal_arguments += ["--tls-key", str(files.tls_key)]
     processes.append(
         subprocess.Popen(
-            [sys.executable, "-m", "bitaqa_portal", "--config", str(files.portal_config),
-             "--port", str(arguments.port), "--tls-cert", str(files.tls_certificate),
-             "--tls-key", str(files.tls_key)],
+            portal_arguments,
             cwd=PORTAL_DIRECTORY,
             stdout=subprocess.DEVNULL,
             start_new_session=True,
         )
-    )  # fmt: skip
+    )
     if not _wait_until_started(directory / "agent-ready.json", arguments.port, processes):
         print("bitaqa demo: a process did not start; see the messages above", file=sys.stderr)
         return 1
-    _announce(files.origin, through_pcscd=through_pcscd, own_certificate=bool(arguments.tls_cert))
+    made_certificate = arguments.https and not arguments.tls_cert
+    _announce(files.origin, through_pcscd=through_pcscd, made_certificate=made_certificate)
     if not arguments.no_browser and _has_display():
         webbrowser.open(f"{files.origin}/")
     while not stop_requested:
@@ -254,13 +284,18 @@ def _run(
     return 0
 
 
-def _announce(origin: str, *, through_pcscd: bool, own_certificate: bool) -> None:
+def _announce(origin: str, *, through_pcscd: bool, made_certificate: bool) -> None:
     card = "through pcscd (the vpcd reader)" if through_pcscd else "inside the agent"
     print(f"Bitaqa demo is running: {origin}/", flush=True)
     print(f"The virtual card runs {card}; its PIN is {DEMO_PIN}.", flush=True)
-    if not own_certificate:
+    if made_certificate:
         print("The portal's certificate is made on the spot: accept the browser's warning once.")
     print("Press Ctrl-C to stop.", flush=True)
+
+
+def _is_development_http(origin: str) -> bool:
+    # parse_origin refuses http on any host but the three loopback names, even with the flag.
+    return parse_origin(origin, allow_insecure_localhost=True).scheme == "http"
 
 
 def _spawn(bitaqa_arguments: list[str]) -> subprocess.Popen[bytes]:

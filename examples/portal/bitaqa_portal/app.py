@@ -115,7 +115,9 @@ class _Portal:
         self.nonces = MemoryNonceStore()
         self.issuer = SignedRequestIssuer(config.request_key, config.request_key_id, config.origin)
         self.validator = AuthTokenValidator(
-            site_origin=config.origin, trust_anchors=config.trust_anchors
+            site_origin=config.origin,
+            trust_anchors=config.trust_anchors,
+            allow_insecure_localhost=config.allow_insecure_localhost,
         )
         self.pending = _Bounded(_KEPT_DOCUMENTS)  # signing id -> (session, certificate, prepared)
         self.signed = _Bounded(_KEPT_DOCUMENTS)  # document id -> (session, signed PDF)

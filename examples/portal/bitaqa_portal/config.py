@@ -9,7 +9,8 @@ Example (paths relative to the file)::
       "trustAnchorFiles": ["id-card-ca.pem"],
       "chainFiles": ["id-card-ca.pem"],
       "agentDownloadUrl": "https://example.org/bitaqa/download",
-      "agentPorts": []
+      "agentPorts": [],
+      "allowInsecureLocalhost": false
     }
 
 ``origin`` is the portal's own origin exactly as browsers send it; ``requestKeyFile`` holds the
@@ -17,7 +18,9 @@ private key of signed requests (its public half is pinned for ``origin`` in the 
 list); ``trustAnchorFiles`` are the CAs that issue ID card certificates; ``chainFiles`` are the
 CA certificates embedded in signed PDFs so a verifier can build the path to its root;
 ``agentPorts`` (``[wss, ws]``, optional) points the page at an agent on non-standard ports, as a
-developer's CI may run one.
+developer's CI may run one; ``allowInsecureLocalhost`` (optional, default false) lets ``origin``
+be a development origin on plain http — ``http://localhost:<port>``, ``http://127.0.0.1:<port>``
+or ``http://[::1]:<port>`` (SPEC.md §13), as ``bitaqa demo`` runs the portal — and nothing else.
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ class PortalConfig:
     chain: tuple[x509.Certificate, ...]
     agent_download_url: str
     agent_ports: tuple[int, ...] = ()
+    allow_insecure_localhost: bool = False
 
 
 def load_config(path: Path) -> PortalConfig:
@@ -52,6 +56,9 @@ def load_config(path: Path) -> PortalConfig:
     document = json.loads(path.read_text(encoding="utf-8"))
     base = path.parent
     key = load_pem_private_key((base / document["requestKeyFile"]).read_bytes(), password=None)
+    allow_insecure_localhost = document.get("allowInsecureLocalhost", False)
+    if not isinstance(allow_insecure_localhost, bool):
+        raise ValueError("allowInsecureLocalhost must be true or false")
     return PortalConfig(
         origin=document["origin"],
         request_key=key,  # type: ignore[arg-type]  # SignedRequestIssuer checks the key type
@@ -60,6 +67,7 @@ def load_config(path: Path) -> PortalConfig:
         chain=_certificates(base, document.get("chainFiles", [])),
         agent_download_url=document.get("agentDownloadUrl", "https://github.com/bitaqa"),
         agent_ports=tuple(int(port) for port in document.get("agentPorts", [])),
+        allow_insecure_localhost=allow_insecure_localhost,
     )
 
 

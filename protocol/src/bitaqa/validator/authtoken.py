@@ -82,8 +82,13 @@ class AuthTokenValidator:
         intermediates: extra CA certificates that may be needed to reach an anchor.
         ocsp: revocation settings; ``None`` skips the OCSP check.
         clock: returns the current time as an aware datetime (tests inject fixed times).
+        allow_insecure_localhost: also accept the development site origins of SPEC.md §13,
+            ``http://localhost``, ``http://127.0.0.1`` and ``http://[::1]`` (any port), for a
+            portal run on the developer's own machine.  ``http`` on any other host is refused
+            even with it.  Off by default: a deployed portal is https only.
 
-    Raises ``ValueError`` for a site origin that is not https, no trust anchors, or a clock that
+    Raises ``ValueError`` for a site origin that is not https (nor, with
+    ``allow_insecure_localhost``, http on a loopback host), no trust anchors, or a clock that
     returns a naive datetime.
     """
 
@@ -95,11 +100,17 @@ class AuthTokenValidator:
         intermediates: Sequence[x509.Certificate] = (),
         ocsp: OcspSettings | None = None,
         clock: Callable[[], datetime] = utc_now,
+        allow_insecure_localhost: bool = False,
     ) -> None:
         try:
-            self._site_origin = parse_origin(site_origin).serialize()
+            self._site_origin = parse_origin(
+                site_origin, allow_insecure_localhost=allow_insecure_localhost
+            ).serialize()
         except OriginError:
-            raise ValueError("site_origin must be https://host[:port]") from None
+            expected = "https://host[:port]"
+            if allow_insecure_localhost:
+                expected += " (or http on localhost, 127.0.0.1 or [::1])"
+            raise ValueError(f"site_origin must be {expected}") from None
         self._trust = TrustStore(trust_anchors, intermediates)
         self._ocsp = ocsp
         self._clock = clock
