@@ -70,11 +70,20 @@ export interface SignResult {
   signatureAlgorithm: SignatureAlgorithm;
 }
 
+/** Whether an operation could use a card now, and if not, why (SPEC.md §6.1). */
+export type CardReadiness = 'ready' | 'pcscUnavailable' | 'noReader' | 'noCard' | 'unknownCard' | 'cardError';
+
 export interface StatusResult {
   clientVersion: string;
   agentVersion: string;
   protocolVersion?: string;
   pcscAvailable?: boolean;
+  card?: CardReadiness;
+  /** The agent's policy health: reasons only, never local paths. */
+  policy?: {
+    trustList: { version: number; state: 'ok' | 'fallback' | 'none'; problems: string[] };
+    consentStore: 'ok' | 'tampered' | 'unreadable';
+  };
   [key: string]: unknown;
 }
 

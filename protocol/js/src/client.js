@@ -51,8 +51,8 @@ export class BitaqaClient extends EventTarget {
   }
 
   /**
-   * The agent's `status` result (`agentVersion`, `protocolVersion`, `pcscAvailable`) and this
-   * client's version.
+   * The agent's `status` result (`agentVersion`, `protocolVersion`, `pcscAvailable`, `card`,
+   * `policy`; SPEC.md §6.1) and this client's version.
    * @returns {Promise<{clientVersion: string, agentVersion: string, [key: string]: unknown}>}
    */
   async status() {
