@@ -1,8 +1,7 @@
 """``readIdentity``: the identity fields a signed request names, read after consent and PIN.
 
-Only the fields listed in the signed request's ``fields`` claim are returned.  The signed-request
-vocabulary says ``issueDate`` / ``expiryDate`` where the result says ``dateOfIssue`` /
-``dateOfExpiry``; :data:`RESULT_NAMES` maps one to the other.
+Only the fields listed in the signed request's ``fields`` claim are returned; the claim and the
+result use the same field names (``bitaqa.protocol.methods.IDENTITY_FIELDS``, SPEC.md §6.7).
 """
 
 from __future__ import annotations
@@ -22,9 +21,7 @@ from bitaqa.protocol.errors import ErrorCode, SignedRequestError
 from bitaqa.protocol.methods import IssuerSignature, ReadIdentityParams
 from bitaqa.protocol.signed_request import ReadIdentityDetails
 
-__all__ = ["RESULT_NAMES", "ReadIdentityCommand", "identity_result"]
-
-RESULT_NAMES = {"issueDate": "dateOfIssue", "expiryDate": "dateOfExpiry"}
+__all__ = ["ReadIdentityCommand", "identity_result"]
 
 
 def _photo_type(photo: bytes) -> str:
@@ -55,10 +52,9 @@ def identity_result(profile: str, data: IdentityData, wanted: tuple[str, ...]) -
                     "data": base64.b64encode(data.photo).decode("ascii"),
                 }
             continue
-        result_name = RESULT_NAMES.get(name, name)
-        value = data.fields.get(result_name, data.fields.get(name))
+        value = data.fields.get(name)
         if value is not None:
-            fields[result_name] = value
+            fields[name] = value
     checked = data.issuer_signature is not IssuerSignatureStatus.ABSENT
     signature = IssuerSignature(
         checked=checked,
