@@ -254,7 +254,8 @@ def test_pin_never_appears_in_logs_or_frames(card_agent, trust_authority):
 def test_consent_is_asked_once_remembered_and_denial_is_remembered(
     start_agent, pcsc_environment, virtual_card
 ):
-    """Invariant 7: first use asks; allow-always and deny are remembered per origin."""
+    """Invariant 7: first use asks; allow-always and deny are remembered per origin, across a
+    restart of the agent (allow once is not)."""
     agent = start_agent(pcsc=pcsc_environment)
     agent.wait_for_card()
 
@@ -284,7 +285,25 @@ def test_consent_is_asked_once_remembered_and_denial_is_remembered(
         ("https://portal3.example", "getSigningCertificate"),
     ]
     stored = json.loads((agent.config_dir / "consent.json").read_text())["decisions"]
-    assert stored == {TRUSTED_ORIGIN: "allow"}  # a deny lasts until the agent stops
+    assert stored == {TRUSTED_ORIGIN: "allow", "https://portal2.example": "deny"}
+
+    agent.restart()
+    agent.wait_for_card()
+    agent.script(consent="allow-always")
+
+    async def after_restart() -> None:
+        async with agent.connect() as page:
+            assert (await page.call("status"))["result"]["policy"]["consentStore"] == "ok"
+            assert "result" in await page.call("getSigningCertificate")
+        async with agent.connect("https://portal2.example") as page:
+            answer = await page.call("getSigningCertificate")
+            assert answer["error"]["data"]["reason"] == "USER_DENIED"
+        async with agent.connect("https://portal3.example") as page:
+            assert "result" in await page.call("getSigningCertificate")
+
+    asyncio.run(after_restart())
+    consents = [p["origin"] for p in agent.prompts() if p["kind"] == "consent"]
+    assert consents[4:] == ["https://portal3.example"]  # only the allow-once origin is asked
 
 
 def test_prompt_spamming_is_rate_limited_with_backoff(start_agent, pcsc_environment, virtual_card):

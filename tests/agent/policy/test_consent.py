@@ -13,22 +13,45 @@ def store(path, key=KEY):
     return ConsentStore(path, [("keyring", lambda: None), ("test", lambda: key)])
 
 
-def test_allow_survives_reloading_deny_lasts_the_session_and_both_are_revocable(tmp_path):
-    """allow is written and read back; deny is kept in memory only; revoke forgets either."""
+def test_allow_and_deny_survive_reloading_and_both_are_revocable(tmp_path):
+    """allow and deny are written and read back; revoke forgets either, in the file too."""
     path = tmp_path / "consent.json"
     first = store(path)
     first.remember("https://a.example", Decision.ALLOW)
     first.remember("https://b.example", Decision.DENY)
     assert first.decision("https://b.example") is Decision.DENY
+    assert json.loads(path.read_text())["decisions"] == {
+        "https://a.example": "allow",
+        "https://b.example": "deny",
+    }
     second = store(path)
     assert second.state == "ok"
     assert second.key_storage == "test"
-    assert second.remembered() == {"https://a.example": Decision.ALLOW}
+    assert second.remembered() == {
+        "https://a.example": Decision.ALLOW,
+        "https://b.example": Decision.DENY,
+    }
+    assert second.decision("https://b.example") is Decision.DENY
     assert second.allowed() == ["https://a.example"]
-    first.revoke("https://b.example")
-    assert first.decision("https://b.example") is None
-    second.revoke("https://a.example")
+    assert second.blocked() == ["https://b.example"]
+    second.revoke("https://b.example")
+    assert second.decision("https://b.example") is None
+    assert second.blocked() == []
+    third = store(path)
+    assert third.remembered() == {"https://a.example": Decision.ALLOW}
+    third.revoke("https://a.example")
     assert store(path).remembered() == {}
+
+
+def test_a_new_answer_replaces_the_remembered_one(tmp_path):
+    """An origin has one decision: allowing a blocked site unblocks it, and the other way."""
+    path = tmp_path / "consent.json"
+    first = store(path)
+    first.remember("https://a.example", Decision.DENY)
+    first.remember("https://a.example", Decision.ALLOW)
+    assert (store(path).allowed(), store(path).blocked()) == (["https://a.example"], [])
+    first.remember("https://a.example", Decision.DENY)
+    assert (store(path).allowed(), store(path).blocked()) == ([], ["https://a.example"])
 
 
 def test_an_edited_file_is_reported_tampered_and_read_as_empty(tmp_path):
@@ -41,6 +64,27 @@ def test_an_edited_file_is_reported_tampered_and_read_as_empty(tmp_path):
     reopened = store(path)
     assert reopened.state == "tampered"
     assert reopened.remembered() == {}
+
+
+def test_a_removed_deny_is_reported_tampered_and_read_as_empty(tmp_path):
+    """Removing or flipping a stored deny without the key is tampering: reported, all asked."""
+    path = tmp_path / "consent.json"
+    original = store(path)
+    original.remember("https://a.example", Decision.ALLOW)
+    original.remember("https://b.example", Decision.DENY)
+    document = json.loads(path.read_text())
+    for edit in ("remove", "flip"):
+        edited = json.loads(json.dumps(document))
+        if edit == "remove":
+            del edited["decisions"]["https://b.example"]
+        else:
+            edited["decisions"]["https://b.example"] = "allow"
+        path.write_text(json.dumps(edited))
+        reopened = store(path)
+        assert reopened.state == "tampered", edit
+        assert reopened.remembered() == {}, edit
+        assert reopened.allowed() == reopened.blocked() == [], edit
+        assert reopened.decision("https://b.example") is None, edit
 
 
 def test_a_different_key_cannot_read_the_decisions(tmp_path):

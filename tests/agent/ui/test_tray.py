@@ -15,10 +15,14 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageChops
 
+from bitaqa.agent.app import AgentConfig, build_agent
+from bitaqa.agent.cardfeed import PcscCardFeed
+from bitaqa.agent.policy.consent import ConsentStore, Decision, file_key
 from bitaqa.agent.ui import i18n
 from bitaqa.agent.ui.base import Notice, TrayState
 from bitaqa.agent.ui.tray import STATE_COLOURS, Tray, draw_icon
 from support.gui import SCREEN_WIDTH, GuiSession, wait_for_window, xdotool
+from support.scripted_ui import ScriptedUserInterface
 
 
 class Callbacks:
@@ -26,6 +30,7 @@ class Callbacks:
 
     def __init__(self, log_folder: Path) -> None:
         self.sites = ["https://portal.gov.example", "https://moi.gov.example"]
+        self.blocked = ["https://phish.example", "https://ads.example"]
         self.revoked: list[str] = []
         self.quits = 0
         self._log_folder = log_folder
@@ -33,9 +38,14 @@ class Callbacks:
     def allowed_sites(self) -> list[str]:
         return list(self.sites)
 
+    def blocked_sites(self) -> list[str]:
+        return list(self.blocked)
+
     def revoke_site(self, origin: str) -> None:
         self.revoked.append(origin)
-        self.sites.remove(origin)
+        for remembered in (self.sites, self.blocked):
+            if origin in remembered:
+                remembered.remove(origin)
 
     def log_folder(self) -> str:
         return str(self._log_folder)
@@ -202,6 +212,7 @@ def test_menu_lists_status_sites_language_logs_about_quit(tray_factory, callback
     assert _texts(menu) == [
         texts.text("tray.state.no-card"),
         texts.text("tray.menu.allowed-sites"),
+        texts.text("tray.menu.blocked-sites"),
         texts.text("tray.menu.language"),
         texts.text("tray.menu.open-logs"),
         texts.text("tray.menu.about"),
@@ -210,6 +221,10 @@ def test_menu_lists_status_sites_language_logs_about_quit(tray_factory, callback
     assert not next(iter(menu.items)).enabled
     sites = _item(menu, texts.text("tray.menu.allowed-sites")).submenu
     assert _texts(sites) == callbacks.sites
+    blocked = _item(menu, texts.text("tray.menu.blocked-sites")).submenu
+    assert _texts(blocked) == callbacks.blocked
+    for origin in callbacks.blocked:
+        assert _texts(_item(blocked, origin).submenu) == [texts.text("tray.menu.unblock")]
     _item(menu, texts.text("tray.menu.quit"))(tray.icon)
     assert callbacks.quits == 1
 
@@ -226,6 +241,78 @@ def test_revoking_a_site_calls_the_agent_and_updates_the_menu(tray_factory, call
     sites = _item(tray.icon.menu, texts.text("tray.menu.allowed-sites")).submenu
     assert _texts(sites) == [texts.text("tray.menu.no-sites")]
     assert not next(iter(sites.items)).enabled
+    blocked = _item(tray.icon.menu, texts.text("tray.menu.blocked-sites")).submenu
+    assert _texts(blocked) == callbacks.blocked  # withdrawing access leaves blocks alone
+
+
+@pytest.mark.parametrize("language", ["ar", "en"])
+def test_unblocking_a_site_calls_the_agent_and_updates_the_menu(
+    language, tray_factory, callbacks
+) -> None:
+    """'Unblock' under a blocked site forgets the deny; with none left the menu says so."""
+    tray = tray_factory(callbacks, language)
+    texts = i18n.messages(language)
+    for origin in list(callbacks.blocked):
+        blocked = _item(tray.icon.menu, texts.text("tray.menu.blocked-sites")).submenu
+        unblock = _item(_item(blocked, origin).submenu, texts.text("tray.menu.unblock"))
+        unblock(tray.icon)
+    assert callbacks.revoked == ["https://phish.example", "https://ads.example"]
+    blocked = _item(tray.icon.menu, texts.text("tray.menu.blocked-sites")).submenu
+    assert _texts(blocked) == [texts.text("tray.menu.no-blocked-sites")]
+    assert not next(iter(blocked.items)).enabled
+    sites = _item(tray.icon.menu, texts.text("tray.menu.allowed-sites")).submenu
+    assert _texts(sites) == callbacks.sites  # unblocking leaves allowed sites alone
+
+
+def test_the_agents_remembered_decisions_are_listed_and_revoked_in_its_store(
+    tray_factory, tmp_path
+) -> None:
+    """With the real agent behind it, the tray lists the consent store's allows and denies, and
+    'Unblock' / 'Withdraw access' forget them in the HMAC-protected file (asked again next time)."""
+    config = AgentConfig(
+        config_dir=tmp_path / "agent",
+        system_policy_dir=tmp_path / "system",
+        wss_ports=(),
+        ws_ports=(),
+        use_keyring=False,
+    )
+    ui = ScriptedUserInterface(tmp_path / "script.json", tmp_path / "prompts.jsonl")
+    agent = build_agent(config, ui, PcscCardFeed())
+    agent.consent.remember("https://portal.gov.example", Decision.ALLOW)
+    agent.consent.remember("https://phish.example", Decision.DENY)
+    agent.consent.remember("https://ads.example", Decision.DENY)
+    tray = tray_factory(agent, "ar")
+    texts = i18n.messages("ar")
+
+    def submenu(name: str):  # type: ignore[no-untyped-def]
+        return _item(tray.icon.menu, texts.text(name)).submenu
+
+    assert _texts(submenu("tray.menu.allowed-sites")) == ["https://portal.gov.example"]
+    assert _texts(submenu("tray.menu.blocked-sites")) == [
+        "https://ads.example",
+        "https://phish.example",
+    ]
+    unblock = _item(
+        _item(submenu("tray.menu.blocked-sites"), "https://phish.example").submenu,
+        texts.text("tray.menu.unblock"),
+    )
+    unblock(tray.icon)
+    assert _texts(submenu("tray.menu.blocked-sites")) == ["https://ads.example"]
+    reloaded = ConsentStore(
+        config.config_dir / "consent.json", [("file", file_key(config.config_dir / "consent.key"))]
+    )
+    assert reloaded.state == "ok"
+    assert reloaded.remembered() == {
+        "https://portal.gov.example": Decision.ALLOW,
+        "https://ads.example": Decision.DENY,
+    }
+    withdraw = _item(
+        _item(submenu("tray.menu.allowed-sites"), "https://portal.gov.example").submenu,
+        texts.text("tray.menu.revoke"),
+    )
+    withdraw(tray.icon)
+    assert _texts(submenu("tray.menu.allowed-sites")) == [texts.text("tray.menu.no-sites")]
+    assert agent.consent.remembered() == {"https://ads.example": Decision.DENY}
 
 
 def test_language_choice_is_saved_and_switches_the_texts(tray_factory, callbacks, tmp_path) -> None:

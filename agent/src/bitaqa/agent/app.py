@@ -149,8 +149,12 @@ class Agent:
         """Origins remembered as allowed."""
         return self.consent.allowed()
 
+    def blocked_sites(self) -> Sequence[str]:
+        """Origins remembered as denied."""
+        return self.consent.blocked()
+
     def revoke_site(self, origin: str) -> None:
-        """Forget ``origin``'s remembered decision."""
+        """Forget ``origin``'s remembered decision (allowed or denied)."""
         self.consent.revoke(origin)
         log_event(_logger, logging.INFO, "consent-revoked", origin=origin)
 

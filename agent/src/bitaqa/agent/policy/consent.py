@@ -7,9 +7,10 @@ Service); only where no keyring backend works does it fall back to ``consent.key
 file (mode 0600), and the agent logs that it did.  The fallback only detects casual edits: anyone
 who can read the key file can forge the MAC (same-user malware is out of scope, BRIEF.md).
 
-Only "allow" decisions are written.  A "deny" is remembered until the agent stops: the tray lists
-and revokes *allowed* sites, so a stored deny could never be undone by the resident, while the
-per-origin back-off (``ratelimit``) already stops a page from re-opening the dialog in a loop.
+Both answers are written: "always allow" as ``"allow"`` and "deny" as ``"deny"``, so a denial
+outlives the agent like an allow does.  Decisions are per origin, not per operation.  The tray
+lists both ("Allowed sites", "Blocked sites") and revokes either; a revoked deny means the origin is
+asked again on its next use.
 
 A file whose MAC does not verify, or that cannot be parsed, is reported (``state`` becomes
 ``"tampered"`` or ``"unreadable"``, and a warning is logged) and treated as empty: every origin is
@@ -147,11 +148,7 @@ class ConsentStore:
         )
 
     def _save(self) -> None:
-        decisions = {
-            origin: decision.value
-            for origin, decision in self._decisions.items()
-            if decision is Decision.ALLOW
-        }
+        decisions = {origin: decision.value for origin, decision in self._decisions.items()}
         document = {"format": 1, "decisions": decisions, "mac": self._mac(decisions)}
         write_atomically(self._path, json.dumps(document, indent=1, sort_keys=True).encode())
 
@@ -161,7 +158,7 @@ class ConsentStore:
             return self._decisions.get(origin)
 
     def remember(self, origin: str, decision: Decision) -> None:
-        """Remember ``decision`` for ``origin`` and write the file (allow only, see above)."""
+        """Remember ``decision`` for ``origin`` (replacing any earlier one) and write the file."""
         with self._lock:
             self._decisions[origin] = decision
             self._save()
@@ -170,6 +167,11 @@ class ConsentStore:
         """Origins remembered as allowed, sorted."""
         with self._lock:
             return sorted(o for o, d in self._decisions.items() if d is Decision.ALLOW)
+
+    def blocked(self) -> list[str]:
+        """Origins remembered as denied, sorted."""
+        with self._lock:
+            return sorted(o for o, d in self._decisions.items() if d is Decision.DENY)
 
     def remembered(self) -> dict[str, Decision]:
         """Every remembered decision."""

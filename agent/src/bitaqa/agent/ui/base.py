@@ -158,8 +158,12 @@ class TrayCallbacks(Protocol):
         """Origins the resident allowed with "always", for the menu."""
         ...
 
+    def blocked_sites(self) -> Sequence[str]:
+        """Origins the resident denied (a remembered deny), for the menu."""
+        ...
+
     def revoke_site(self, origin: str) -> None:
-        """Forget the remembered decision for ``origin``."""
+        """Forget the remembered decision (allow or deny) for ``origin``; it is asked again."""
         ...
 
     def log_folder(self) -> str:

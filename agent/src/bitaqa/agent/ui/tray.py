@@ -1,8 +1,9 @@
 """The tray icon (pystray): one icon and tooltip per TrayState, and the resident's menu.
 
-Menu: status line, allowed sites (each with "withdraw access"), language (system / العربية /
-English, saved in the settings file), open log folder, about, quit.  Desktop notifications (card
-inserted or removed, PIN blocked) go through pystray's ``notify`` where the backend has one.
+Menu: status line, allowed sites (each with "withdraw access"), blocked sites (each with
+"unblock": the site is asked again on its next use), language (system / العربية / English, saved
+in the settings file), open log folder, about, quit.  Desktop notifications (card inserted or
+removed, PIN blocked) go through pystray's ``notify`` where the backend has one.
 
 pystray is imported when a :class:`Tray` is created, never at module import: on Linux importing
 it without a display fails.  The icon runs its own loop in a daemon thread ("bitaqa-tray"); on
@@ -157,7 +158,8 @@ class Tray:
     """The :class:`~bitaqa.agent.ui.base.StatusIndicator`: a pystray icon with the agent's menu.
 
     Args:
-        callbacks: what the menu asks of the agent (allowed sites, revoke, log folder, quit).
+        callbacks: what the menu asks of the agent (allowed and blocked sites, revoke, log
+            folder, quit).
         language: ``"ar"`` or ``"en"`` to fix the language until the resident picks one in the
             menu; None follows the saved choice, then the system language.
         dialog_command: how to start the dialog process (for "about").
@@ -263,21 +265,36 @@ class Tray:
     # -- menu -------------------------------------------------------------------------------
 
     def refresh_menu(self) -> None:
-        """Rebuild the menu (call after the allowed sites changed)."""
+        """Rebuild the menu (call after the allowed or blocked sites changed)."""
         if self.icon.HAS_MENU:
             self.icon.update_menu()
 
     def _item(self, text: str, action: Callable[..., Any] | None = None, **options: Any) -> Any:
         return self._pystray.MenuItem(text, action, **options)
 
-    def _site_items(self) -> Iterator[Any]:
-        texts = self._texts()
-        sites = list(self._callbacks.allowed_sites())
+    def _site_items(self, sites: Sequence[str], empty: str, revoke_label: str) -> Iterator[Any]:
+        """One entry per origin, each with a submenu whose one item forgets the decision."""
         if not sites:
-            yield self._item(texts.text("tray.menu.no-sites"), None, enabled=False)
+            yield self._item(empty, None, enabled=False)
         for origin in sites:
-            revoke = self._item(texts.text("tray.menu.revoke"), self._revoke_action(origin))
+            revoke = self._item(revoke_label, self._revoke_action(origin))
             yield self._item(origin, self._pystray.Menu(revoke))
+
+    def _allowed_items(self) -> Iterator[Any]:
+        texts = self._texts()
+        return self._site_items(
+            list(self._callbacks.allowed_sites()),
+            texts.text("tray.menu.no-sites"),
+            texts.text("tray.menu.revoke"),
+        )
+
+    def _blocked_items(self) -> Iterator[Any]:
+        texts = self._texts()
+        return self._site_items(
+            list(self._callbacks.blocked_sites()),
+            texts.text("tray.menu.no-blocked-sites"),
+            texts.text("tray.menu.unblock"),
+        )
 
     def _language_items(self) -> Iterator[Any]:
         texts = self._texts()
@@ -295,7 +312,8 @@ class Tray:
         menu = self._pystray.Menu
         yield self._item(self.tooltip(), None, enabled=False)
         yield menu.SEPARATOR
-        yield self._item(texts.text("tray.menu.allowed-sites"), menu(self._site_items))
+        yield self._item(texts.text("tray.menu.allowed-sites"), menu(self._allowed_items))
+        yield self._item(texts.text("tray.menu.blocked-sites"), menu(self._blocked_items))
         yield self._item(texts.text("tray.menu.language"), menu(self._language_items))
         yield self._item(texts.text("tray.menu.open-logs"), self.open_log_folder)
         yield self._item(texts.text("tray.menu.about"), self.show_about)
