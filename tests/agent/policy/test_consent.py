@@ -116,3 +116,14 @@ def test_file_key_fallback_creates_a_private_key_file_once(tmp_path):
     assert file_key(key_path)() == first
     assert len(first) == 32
     assert key_path.stat().st_mode & 0o777 == 0o600
+
+
+def test_listeners_hear_every_change_and_nothing_else(tmp_path):
+    """Listeners (the tray's menu) hear remember and revoke, not a revoke that forgot nothing."""
+    consent = store(tmp_path / "consent.json")
+    changes: list[dict[str, Decision]] = []
+    consent.subscribe(lambda: changes.append(consent.remembered()))
+    consent.remember("https://a.example", Decision.DENY)
+    consent.revoke("https://unknown.example")
+    consent.revoke("https://a.example")
+    assert changes == [{"https://a.example": Decision.DENY}, {}]

@@ -141,6 +141,7 @@ class Agent:
     def attach_indicator(self, indicator: StatusIndicator) -> None:
         """Show state on ``indicator`` (the tray) from now on."""
         self._indicator = indicator
+        self.consent.subscribe(indicator.refresh_menu)
         self._show_state()
 
     # -- TrayCallbacks ----------------------------------------------------------------------

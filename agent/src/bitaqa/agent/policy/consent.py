@@ -103,6 +103,7 @@ class ConsentStore:
         self._decisions: dict[str, Decision] = {}
         self._lock = threading.Lock()  # the tray reads and revokes from its own thread
         self.state = "ok"
+        self._listeners: list[Callable[[], None]] = []
         self._load()
 
     @staticmethod
@@ -157,11 +158,20 @@ class ConsentStore:
         with self._lock:
             return self._decisions.get(origin)
 
+    def subscribe(self, listener: Callable[[], None]) -> None:
+        """Call ``listener`` after every change of the remembered decisions (the tray's menu)."""
+        self._listeners.append(listener)
+
+    def _changed(self) -> None:
+        for listener in self._listeners:
+            listener()
+
     def remember(self, origin: str, decision: Decision) -> None:
         """Remember ``decision`` for ``origin`` (replacing any earlier one) and write the file."""
         with self._lock:
             self._decisions[origin] = decision
             self._save()
+        self._changed()
 
     def allowed(self) -> list[str]:
         """Origins remembered as allowed, sorted."""
@@ -181,5 +191,8 @@ class ConsentStore:
     def revoke(self, origin: str) -> None:
         """Forget ``origin``'s decision (allowed or denied) and write the file."""
         with self._lock:
-            if self._decisions.pop(origin, None) is not None:
+            forgotten = self._decisions.pop(origin, None) is not None
+            if forgotten:
                 self._save()
+        if forgotten:
+            self._changed()

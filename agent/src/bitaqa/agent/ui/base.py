@@ -186,6 +186,10 @@ class StatusIndicator(Protocol):
         """Show a desktop notification (card inserted or removed); must return at once."""
         ...
 
+    def refresh_menu(self) -> None:
+        """Rebuild the menu because the remembered decisions changed; must return at once."""
+        ...
+
     def close(self) -> None:
         """Remove the icon (agent shutting down)."""
         ...
