@@ -30,11 +30,12 @@ from __future__ import annotations
 
 import hashlib
 
-from asn1crypto import algos, cms, core
+from asn1crypto import cms
 from asn1crypto import x509 as asn1_x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from bitaqa.agent.cards.lds import LdsSecurityObject
 from bitaqa.vcard.profile import DocumentSigner
 from bitaqa.vcard.tlv import encode_tlv
 
@@ -47,25 +48,6 @@ DATA_GROUPS: tuple[tuple[int, int, int], ...] = (
     (3, 0x6030, 0x5FC108),
 )
 """(data group number, container ID, GET DATA tag) for every object the Security Object covers."""
-
-
-class _DataGroupHash(core.Sequence):  # type: ignore[misc] # asn1crypto is untyped
-    _fields = [  # noqa: RUF012 - asn1crypto declares the structure as a class attribute
-        ("data_group_number", core.Integer),
-        ("data_group_hash_value", core.OctetString),
-    ]
-
-
-class _DataGroupHashes(core.SequenceOf):  # type: ignore[misc]
-    _child_spec = _DataGroupHash
-
-
-class _LdsSecurityObject(core.Sequence):  # type: ignore[misc]
-    _fields = [  # noqa: RUF012
-        ("version", core.Integer),
-        ("hash_algorithm", algos.DigestAlgorithm),
-        ("data_group_hash_values", _DataGroupHashes),
-    ]
 
 
 def security_object(signer: DocumentSigner, objects: dict[int, bytes]) -> bytes:
@@ -82,7 +64,7 @@ def security_object(signer: DocumentSigner, objects: dict[int, bytes]) -> bytes:
                 "data_group_hash_value": hashlib.sha256(objects[tag]).digest(),
             }
         )
-    content = _LdsSecurityObject(
+    content = LdsSecurityObject(
         {
             "version": 0,
             "hash_algorithm": {"algorithm": "sha256"},

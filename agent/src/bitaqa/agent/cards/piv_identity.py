@@ -22,7 +22,7 @@ import hashlib
 import zlib
 from datetime import date
 
-from asn1crypto import cms, core
+from asn1crypto import cms
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
@@ -30,6 +30,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
 from bitaqa.agent.cards.base import IdentityData, IssuerSignatureStatus
 from bitaqa.agent.cards.errors import CardCommunicationError
+from bitaqa.agent.cards.lds import LdsSecurityObject
 from bitaqa.agent.cards.tlv import find_tlv, parse_tlv
 
 __all__ = [
@@ -65,25 +66,6 @@ _HASHES: dict[str, hashes.HashAlgorithm] = {
     "sha384": hashes.SHA384(),
     "sha512": hashes.SHA512(),
 }
-
-
-class _DataGroupHash(core.Sequence):  # type: ignore[misc]  # asn1crypto is untyped
-    _fields = [  # noqa: RUF012 - asn1crypto declares structures as class attributes
-        ("data_group_number", core.Integer),
-        ("data_group_hash_value", core.OctetString),
-    ]
-
-
-class _DataGroupHashes(core.SequenceOf):  # type: ignore[misc]
-    _child_spec = _DataGroupHash
-
-
-class _LdsSecurityObject(core.Sequence):  # type: ignore[misc]
-    _fields = [  # noqa: RUF012
-        ("version", core.Integer),
-        ("hash_algorithm", cms.DigestAlgorithm),
-        ("data_group_hash_values", _DataGroupHashes),
-    ]
 
 
 def certificate_from_container(container: bytes) -> bytes:
@@ -139,7 +121,7 @@ def check_security_object(
         if signed is None:
             return IssuerSignatureStatus.ABSENT, None
         content, hash_name, signer = _verified_content(signed)
-        lds = _LdsSecurityObject.load(content)
+        lds = LdsSecurityObject.load(content)
         listed = {
             int(item["data_group_number"].native): bytes(item["data_group_hash_value"].native)
             for item in lds["data_group_hash_values"]
