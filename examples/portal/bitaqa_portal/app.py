@@ -17,7 +17,7 @@ Signing a PDF:
      offers the signed PDF at ``GET /api/sign/<id>.pdf``.
 
 Identity data: ``POST /api/identity/request`` returns a signed request naming the fields; the
-page calls ``readIdentity`` and fills its form.
+page calls ``readIdentity``, fills its form, shows the photo and the issuer-signature verdict.
 
 State between two requests (nonces, prepared signatures, signed PDFs) lives in this process:
 enough for an example, a real portal keeps it in a shared store.  Every ``/api`` call is a JSON
@@ -64,8 +64,24 @@ from bitaqa_portal.samplepdf import sample_pdf
 
 __all__ = ["IDENTITY_FIELDS", "create_app"]
 
-#: The identity fields this portal's form asks the card for.
-IDENTITY_FIELDS = ("nameEn", "nameAr", "idNumber", "nationality", "dateOfBirth")
+#: The identity fields this portal's form asks the card for: every field of SPEC.md §6.7, so that
+#: both a Gulf ID card and a PIV card fill what they hold (the result leaves out the rest).
+IDENTITY_FIELDS = (
+    "nameEn",
+    "nameAr",
+    "idNumber",
+    "cardNumber",
+    "nationality",
+    "sex",
+    "dateOfBirth",
+    "dateOfIssue",
+    "dateOfExpiry",
+    "employeeAffiliation",
+    "organizationAffiliation",
+    "agencyCardSerial",
+    "issuer",
+    "photo",
+)
 #: Where the JS client is served from: the npm package's ES modules, used as they are.
 CLIENT_DIRECTORY = Path(__file__).resolve().parents[3] / "protocol" / "js" / "src"
 _MAX_PDF_BYTES = 5 * 1024 * 1024

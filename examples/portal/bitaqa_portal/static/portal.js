@@ -44,13 +44,40 @@ async function signPdf() {
   link.hidden = false;
 }
 
+// Fills the form with what the card returned; fields it left out stay empty (SPEC.md §6.7).
 async function readIdentity() {
   const { signedRequest } = await post('/api/identity/request');
-  const { fields } = await bitaqa.readIdentity(signedRequest);
+  const { fields = {}, issuerSignature } = await bitaqa.readIdentity(signedRequest);
   const form = document.getElementById('identity-form');
+  form.reset();
   for (const [name, value] of Object.entries(fields)) {
     if (form.elements[name] && typeof value === 'string') form.elements[name].value = value;
   }
+  showPhoto(fields.photo);
+  showIssuerSignature(issuerSignature);
+}
+
+function showPhoto(photo) {
+  const image = document.getElementById('identity-photo');
+  const usable = ['image/jpeg', 'image/jp2'].includes(photo?.mediaType) && typeof photo.data === 'string';
+  if (usable) image.src = `data:${photo.mediaType};base64,${photo.data}`;
+  else image.removeAttribute('src');
+  image.hidden = !usable;
+}
+
+// One line: the agent's verdict on the issuer's signature, and the signer when it is known.
+function showIssuerSignature(signature) {
+  const line = document.getElementById('issuer-signature');
+  const verdict = !signature?.checked ? 'unchecked' : signature.valid === true ? 'valid' : 'invalid';
+  line.dataset.verdict = verdict;
+  line.textContent = templateText(`signature-${verdict}`);
+  if (typeof signature?.signer === 'string' && signature.signer) {
+    const signer = document.createElement('bdi');
+    signer.dir = 'ltr';
+    signer.textContent = signature.signer;
+    line.append(` — ${templateText('signature-signer')} `, signer);
+  }
+  line.hidden = false;
 }
 
 async function base64(file) {
@@ -58,6 +85,11 @@ async function base64(file) {
   let binary = '';
   for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
   return btoa(binary);
+}
+
+// A text the page holds in a <template> (its words live in the template's content).
+function templateText(id) {
+  return document.getElementById(id).content.textContent;
 }
 
 function showError(error) {
@@ -77,7 +109,7 @@ function action(id, run) {
     const buttons = document.querySelectorAll('button:not(#cancel)');
     buttons.forEach((button) => { button.disabled = true; });
     document.getElementById('error').hidden = true;
-    document.getElementById('status-text').textContent = document.getElementById('working-text').textContent;
+    document.getElementById('status-text').textContent = templateText('working-text');
     status.hidden = false;
     try {
       await run();
