@@ -954,6 +954,11 @@ def trust_list_vectors(authorities: dict[str, Any], request_jwks: dict[str, Json
         ),
         ("sign-without-key", "sign allowed but no request key.", trust_entry(ORIGIN, [])),
         (
+            "flag-without-key",
+            "authenticateRequiresSignedRequest set, only getSigningCertificate, no request key.",
+            trust_entry(ORIGIN, [], operations=["getSigningCertificate"]),
+        ),
+        (
             "unknown-operation",
             "An operation that does not exist.",
             trust_entry(ORIGIN, [p256], operations=["sign", "format"]),

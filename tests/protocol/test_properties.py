@@ -86,6 +86,10 @@ def test_requests_with_arbitrary_params_parse_or_fail_cleanly(
         assert call.request.id == request_id
         assert parse_params(method, call.params.to_wire()) == call.params
         return
+    if refusal is ErrorCode.SIGNED_REQUEST_REQUIRED:  # SPEC.md §14.1
+        assert method in {"sign", "readIdentity"}
+        assert "signedRequest" not in params
+        return
     assert refusal in {ErrorCode.INVALID_PARAMS, ErrorCode.LIMIT_EXCEEDED}
 
 

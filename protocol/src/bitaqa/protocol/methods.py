@@ -626,8 +626,8 @@ class _Reader:
 
     def signed_request(self) -> str:
         token = self.optional_signed_request()
-        if token is None:
-            _invalid("signedRequest is required")
+        if token is None:  # SPEC.md §14.1: its own code, so a portal developer sees the cause
+            raise MessageError(ErrorCode.SIGNED_REQUEST_REQUIRED, "signedRequest is required")
         return token
 
     def optional_signed_request(self) -> str | None:

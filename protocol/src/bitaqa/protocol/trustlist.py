@@ -285,7 +285,7 @@ def _entry(document: JSONValue, *, local: bool, allow_insecure_localhost: bool) 
     )
     if len({key.kid for key in trusted_keys}) != len(trusted_keys):
         raise _reject(TrustListReason.ENTRY_INVALID, f"entry for {origin} repeats a kid")
-    if not trusted_keys and any(map(entry.requires_signed_request, entry.operations)):
+    if not trusted_keys and (requires or any(map(entry.requires_signed_request, entry.operations))):
         raise _reject(TrustListReason.ENTRY_INVALID, f"entry for {origin} needs a request key")
     return entry
 
