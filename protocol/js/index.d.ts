@@ -82,7 +82,7 @@ export interface StatusResult {
   /** The agent's policy health: reasons only, never local paths. */
   policy?: {
     trustList: { version: number; state: 'ok' | 'fallback' | 'none'; problems: string[] };
-    consentStore: 'ok' | 'tampered' | 'unreadable';
+    consentStore: 'ok' | 'tampered' | 'unreadable' | 'unavailable';
   };
   [key: string]: unknown;
 }

@@ -127,3 +127,24 @@ def test_listeners_hear_every_change_and_nothing_else(tmp_path):
     consent.revoke("https://unknown.example")
     consent.revoke("https://a.example")
     assert changes == [{"https://a.example": Decision.DENY}, {}]
+
+
+def test_decisions_signed_with_an_unavailable_keyring_are_kept_for_later(tmp_path):
+    """A keyring that fails at start-up costs this run its memory, never the stored decisions."""
+    path = tmp_path / "consent.json"
+    first = ConsentStore(path, [("keyring", lambda: KEY)])
+    first.remember("https://a.example", Decision.ALLOW)
+    stored = path.read_bytes()
+
+    fallback = ConsentStore(
+        path, [("keyring", lambda: None), ("file", file_key(tmp_path / "consent.key"))]
+    )
+    assert fallback.state == "unavailable"
+    assert fallback.decision("https://a.example") is None
+    fallback.remember("https://b.example", Decision.DENY)
+    assert fallback.decision("https://b.example") is Decision.DENY
+    assert path.read_bytes() == stored
+
+    again = ConsentStore(path, [("keyring", lambda: KEY)])
+    assert again.state == "ok"
+    assert again.remembered() == {"https://a.example": Decision.ALLOW}

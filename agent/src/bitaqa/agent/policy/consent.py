@@ -1,7 +1,8 @@
 """Remembered consent decisions per origin, stored tamper-evident (invariant 7).
 
-The file ``consent.json`` holds ``{"format": 1, "decisions": {origin: "allow" | "deny"}, "mac":
-hex}``, where ``mac`` is HMAC-SHA256 over the canonical JSON of ``decisions`` with a 32-byte key.
+The file ``consent.json`` holds ``{"format": 1, "key": storage, "decisions": {origin: "allow" |
+"deny"}, "mac": hex}``, where ``mac`` is HMAC-SHA256 over the canonical JSON of ``decisions`` with
+a 32-byte key.
 The key lives in the OS keyring (``keyring``: Windows Credential Manager, macOS Keychain, Secret
 Service); only where no keyring backend works does it fall back to ``consent.key`` next to the
 file (mode 0600), and the agent logs that it did.  The fallback only detects casual edits: anyone
@@ -15,6 +16,11 @@ asked again on its next use.
 A file whose MAC does not verify, or that cannot be parsed, is reported (``state`` becomes
 ``"tampered"`` or ``"unreadable"``, and a warning is logged) and treated as empty: every origin is
 asked again.  It is never a reason to crash.
+
+The file also names the key storage that signed it (``"key": "keyring" | "file"``).  When that
+storage cannot give its key now — the keyring failed at logon, say — the decisions are not lost:
+``state`` becomes ``"unavailable"``, every origin is asked again for this run, and the file is
+left untouched (answers are kept in memory only) until a later start can read the key again.
 """
 
 from __future__ import annotations
@@ -102,6 +108,7 @@ class ConsentStore:
         self._key, self.key_storage = self._first_key(key_sources)
         self._decisions: dict[str, Decision] = {}
         self._lock = threading.Lock()  # the tray reads and revokes from its own thread
+        self._read_only = False  # the file was signed with a key we cannot read now
         self.state = "ok"
         self._listeners: list[Callable[[], None]] = []
         self._load()
@@ -135,6 +142,11 @@ class ConsentStore:
                 raise TypeError("bad shape")
             if not all(isinstance(v, str) for v in decisions.values()):
                 raise TypeError("bad decision")
+            signed_with = document.get("key", self.key_storage)
+            if signed_with != self.key_storage:
+                self._read_only = True
+                self._report("unavailable")
+                return
             if not hmac.compare_digest(mac, self._mac(decisions)):
                 self._report("tampered")
                 return
@@ -149,8 +161,15 @@ class ConsentStore:
         )
 
     def _save(self) -> None:
+        if self._read_only:
+            return
         decisions = {origin: decision.value for origin, decision in self._decisions.items()}
-        document = {"format": 1, "decisions": decisions, "mac": self._mac(decisions)}
+        document = {
+            "format": 1,
+            "key": self.key_storage,
+            "decisions": decisions,
+            "mac": self._mac(decisions),
+        }
         write_atomically(self._path, json.dumps(document, indent=1, sort_keys=True).encode())
 
     def decision(self, origin: str) -> Decision | None:
