@@ -87,7 +87,8 @@ def test_handshake_requires_the_versioned_subprotocol(shared_agent):
 
 
 def test_discovery_answers_cors_for_trusted_origins_only(shared_agent):
-    """GET /.well-known/bitaqa: CORS headers for trusted origins only, never reflected."""
+    """GET /.well-known/bitaqa: the body and CORS headers for trusted origins only; a missing,
+    `null` or untrusted Origin gets 403 without CORS headers, never a reflection (SPEC §3.5)."""
     agent = shared_agent
     port = agent.ports["ws"]
     host = {"Host": f"127.0.0.1:{port}"}
@@ -99,12 +100,13 @@ def test_discovery_answers_cors_for_trusted_origins_only(shared_agent):
     assert headers["access-control-allow-origin"] == TRUSTED_ORIGIN
     assert headers["access-control-allow-private-network"] == "true"
     assert headers["vary"] == "Origin"
-    status, headers, _ = raw_handshake(
-        port, {**host, "Origin": "https://evil.example"}, "/.well-known/bitaqa"
-    )
-    assert status == 200
-    assert "access-control-allow-origin" not in headers
-    assert "access-control-allow-private-network" not in headers
+    for refused in ({"Origin": "https://evil.example"}, {"Origin": "null"}, {}):
+        status, headers, body = raw_handshake(port, {**host, **refused}, "/.well-known/bitaqa")
+        assert status == 403, refused
+        assert b"bitaqa.v1" not in body
+        assert "access-control-allow-origin" not in headers
+        assert "access-control-allow-private-network" not in headers
+        assert headers["vary"] == "Origin"
     status, _, _ = raw_handshake(
         port, {"Host": "evil.example", "Origin": TRUSTED_ORIGIN}, "/.well-known/bitaqa"
     )

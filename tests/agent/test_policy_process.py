@@ -6,6 +6,7 @@ import asyncio
 import json
 
 import pytest
+from websockets.exceptions import ConnectionClosed
 
 from support.agent import (
     OTHER_ORIGINS,
@@ -145,3 +146,28 @@ def test_other_origins_share_no_remembered_state(start_agent):
         return origins
 
     assert asyncio.run(hellos()) == [TRUSTED_ORIGIN, *OTHER_ORIGINS]
+
+
+def test_a_reload_closes_connections_of_origins_no_longer_trusted(start_agent, trust_authority):
+    """SPEC §4.6: after a reload drops an origin, its open connections close with 1008; the
+    connections of origins still on the list stay open."""
+    agent = start_agent()
+    kept = [trust_authority.entry(origin) for origin in OTHER_ORIGINS]
+
+    async def scenario() -> None:
+        async with (
+            agent.connect(TRUSTED_ORIGIN) as dropped,
+            agent.connect(OTHER_ORIGINS[0]) as page,
+        ):
+            (agent.system_dir / "trust-list.jws").write_text(trust_authority.trust_list(2, kept))
+            await asyncio.to_thread(agent.reload_policy)
+            async with asyncio.timeout(5):
+                await dropped.connection.wait_closed()
+            with pytest.raises(ConnectionClosed):
+                await dropped.connection.recv()
+            assert dropped.connection.close_code == 1008
+            assert (await page.call("status"))["result"]["policy"]["trustList"]["version"] == 2
+
+    asyncio.run(scenario())
+    port = agent.ports["ws"]
+    assert raw_handshake(port, upgrade_headers(port, TRUSTED_ORIGIN))[0] == 403

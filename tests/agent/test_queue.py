@@ -31,7 +31,8 @@ def card_agent(start_agent, pcsc_environment, virtual_card):
 
 
 def test_fifty_connections_at_once_are_all_answered_correctly(card_agent):
-    """50 simultaneous pages each get their own correct answers (status, readers, certificates)."""
+    """50 simultaneous pages each get their own correct answers (status, readers, certificates);
+    a certificate request beyond the card queue's bound (SPEC §8.1: 32 waiting) is BUSY."""
     origins = [(TRUSTED_ORIGIN, *OTHER_ORIGINS)[index % 4] for index in range(50)]
 
     async def one_tab(origin: str) -> tuple[str, dict, dict, dict]:
@@ -42,7 +43,10 @@ def test_fifty_connections_at_once_are_all_answered_correctly(card_agent):
                 answer = await page.receive()
                 answers[answer["id"]] = answer
             assert sorted(answers) == ids  # each id answered exactly once
-            return page.hello["params"]["origin"], *(answers[i]["result"] for i in ids)
+            certificates = answers[ids[2]]
+            if "error" in certificates:
+                assert certificates["error"]["data"]["reason"] == "BUSY", certificates
+            return page.hello["params"]["origin"], *(answers[i].get("result") for i in ids)
 
     async def scenario() -> list[tuple[str, dict, dict, dict]]:
         async with asyncio.timeout(60):
@@ -50,8 +54,9 @@ def test_fifty_connections_at_once_are_all_answered_correctly(card_agent):
 
     results = asyncio.run(scenario())
     assert [result[0] for result in results] == origins
-    certificates = {json_certificates(result[3]) for result in results}
-    assert len(certificates) == 1  # every tab read the same card
+    served = [result[3] for result in results if result[3] is not None]
+    assert len(served) >= 33  # one on the card and 32 waiting are never refused
+    assert len({json_certificates(result) for result in served}) == 1  # all read the same card
     assert all(result[1]["card"] == "ready" for result in results)
     assert all(result[2]["readers"][0]["card"]["profile"] == "piv" for result in results)
 

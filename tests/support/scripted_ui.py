@@ -13,8 +13,9 @@ every prompt::
      "delay": 0.0}                 # seconds each dialog stays open before answering
 
 Every prompt is appended to the record file as one JSON line (``{"kind": "consent"|"pin"|
-"notice", "origin", "operation", "triesLeft", "retry", "text"}``) — never the PIN — so tests can
-count and inspect dialogs.
+"notice", "origin", "operation", "triesLeft", "retry", "text", "open"}``) — never the PIN — so
+tests can count and inspect dialogs; ``open`` is how many dialogs were on screen, this one
+included, when it opened.
 
 Run as a program: ``python scripted_ui.py SCRIPT RECORD -- AGENT-ARGUMENTS...``.
 """
@@ -47,6 +48,7 @@ class ScriptedUserInterface:
         self._script = script
         self._record = record
         self._pins_used = 0
+        self._open = 0
 
     def _load(self) -> dict[str, Any]:
         try:
@@ -66,6 +68,13 @@ class ScriptedUserInterface:
 
     async def ask_consent(self, prompt: ConsentPrompt) -> ConsentAnswer:
         """Answer with the script's ``consent`` (default allow-once)."""
+        self._open += 1
+        try:
+            return await self._consent(prompt)
+        finally:
+            self._open -= 1
+
+    async def _consent(self, prompt: ConsentPrompt) -> ConsentAnswer:
         script = self._load()
         self._write(
             {
@@ -73,6 +82,7 @@ class ScriptedUserInterface:
                 "origin": prompt.origin,
                 "portal": prompt.portal.english,
                 "operation": prompt.operation.value,
+                "open": self._open,
             }
         )
         await self._wait(script)
@@ -85,6 +95,13 @@ class ScriptedUserInterface:
 
     async def ask_pin(self, prompt: PinPrompt) -> bytearray:
         """Answer with the next PIN of the script's ``pins``."""
+        self._open += 1
+        try:
+            return await self._pin(prompt)
+        finally:
+            self._open -= 1
+
+    async def _pin(self, prompt: PinPrompt) -> bytearray:
         script = self._load()
         self._write(
             {
@@ -94,6 +111,7 @@ class ScriptedUserInterface:
                 "triesLeft": prompt.tries_left,
                 "retry": prompt.retry,
                 "text": prompt.text_english,
+                "open": self._open,
             }
         )
         await self._wait(script)

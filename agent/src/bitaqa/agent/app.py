@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from bitaqa.agent.cardqueue import CardQueue
+from bitaqa.agent.cardqueue import MAX_WAITING_PER_CARD, CardQueue
 from bitaqa.agent.cardstate import CardEvent, CardEventKind, CardState, ServiceState
 from bitaqa.agent.commands._services import Services
 from bitaqa.agent.commands.authenticate import AuthenticateCommand
@@ -306,7 +306,9 @@ def build_agent(
         dialog_seconds=config.limits.user_interaction_seconds,
     )
     state = CardState()
-    services = Services(CardQueue(state), state, gate, ui, AGENT_VERSION)
+    services = Services(
+        CardQueue(state, max_waiting=MAX_WAITING_PER_CARD), state, gate, ui, AGENT_VERSION
+    )
     commands: dict[str, Command] = {
         "listReaders": ListReadersCommand(services),
         "getCertificates": GetCertificatesCommand(services),
@@ -331,6 +333,7 @@ def build_agent(
         wss_ports=config.wss_ports,
         ws_ports=config.ws_ports,
     )
+    trust.subscribe(server.close_untrusted)  # SPEC.md §4.6: 1008 for origins no longer trusted
     return Agent(
         config=config,
         server=server,

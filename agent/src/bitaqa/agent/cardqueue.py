@@ -23,7 +23,10 @@ from bitaqa.agent.cards.errors import CardRemoved, NoCard, NoReader, PcscUnavail
 from bitaqa.agent.cardstate import CardSlot, CardState, ServiceState
 from bitaqa.agent.errors import Busy
 
-__all__ = ["CardQueue", "CardTurn"]
+__all__ = ["MAX_WAITING_PER_CARD", "CardQueue", "CardTurn"]
+
+#: Requests that may wait for one card, across every connection (SPEC.md §8.1, §9).
+MAX_WAITING_PER_CARD = 32
 
 _Result = TypeVar("_Result")
 
@@ -51,7 +54,7 @@ class CardTurn:
 class CardQueue:
     """One FIFO lock and one worker thread per reader."""
 
-    def __init__(self, state: CardState, max_waiting: int = 256) -> None:
+    def __init__(self, state: CardState, max_waiting: int = MAX_WAITING_PER_CARD) -> None:
         self._state = state
         self._max_waiting = max_waiting
         self._locks: dict[str, asyncio.Lock] = {}

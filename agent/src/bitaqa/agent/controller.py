@@ -9,8 +9,8 @@ Theory of operation, per request:
 
 * A frame that cannot be read (bad JSON, over a bound, not JSON-RPC) gets an error response with
   the ``id`` if one could be read, else ``null``.  The connection stays open.
-* ``cancel`` is answered at once; the target, if queued or running on this connection, ends with
-  REQUEST_CANCELLED.
+* ``cancel`` is answered at once; the target, if queued or running on this connection, is
+  answered REQUEST_CANCELLED first (SPEC.md §6.8) and its id is free again at once.
 * Other methods run concurrently, each as a task, up to ``max_requests_in_flight`` per connection
   (LIMIT_EXCEEDED beyond); a second request with an ``id`` still in flight is INVALID_REQUEST.
   ``immediate`` commands (status, listReaders: no card, no dialog) are answered inline.
@@ -19,8 +19,11 @@ Theory of operation, per request:
 * Any failure carrying an ErrorCode (agent, card or protocol errors) becomes that error; anything
   else is logged and answered INTERNAL_ERROR with no detail.
 
-Every answer goes out through one method (:meth:`Controller._answer`), once per request whatever
-happened to it, so no request is lost or answered twice.
+Every answer to a request that runs as a task goes out through :meth:`Controller._finish`, which
+answers once and frees the id whatever happened to the task: it ran to its end, it was cancelled
+while running, or it was cancelled before its coroutine even started (a done-callback covers
+that case), so no request is lost, answered twice or left holding its id.  ``hello`` is sent
+before any frame of the session is served (SPEC.md §7.1).
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ from websockets.exceptions import ConnectionClosed
 from bitaqa.agent.cards.errors import CardError, CardRemoved
 from bitaqa.agent.cardstate import CardEvent, CardEventKind
 from bitaqa.agent.commands.base import Command, Invocation
-from bitaqa.agent.errors import AgentError, RequestCancelled
+from bitaqa.agent.errors import CARD_REMOVED_CANCEL, AgentError, RequestCancelled
 from bitaqa.agent.log import log_event
 from bitaqa.protocol.errors import ErrorCode, MessageError, ProtocolError
 from bitaqa.protocol.jsonrpc import (
@@ -60,11 +63,14 @@ _logger = logging.getLogger("bitaqa.agent.controller")
 _WIRE_DATA = ("triesLeft", "retryAfter")
 
 
-@dataclass
+@dataclass(eq=False)
 class _Running:
     task: asyncio.Task[None]
     invocation: Invocation
+    method: str
+    started: float
     reason: BaseException | None = None
+    answered: bool = False
 
 
 @dataclass(eq=False)
@@ -75,6 +81,7 @@ class Session:
     send: Callable[[str], Awaitable[None]]
     running: dict[RequestId, _Running] = field(default_factory=dict)
     open: bool = True
+    hello: asyncio.Future[None] | None = None
 
 
 def _error_answer(request_id: RequestId | None, error: BaseException) -> ErrorResponse:
@@ -118,7 +125,7 @@ class Controller:
         """Register a connection from ``origin`` and queue its ``hello`` frame."""
         session = Session(origin, send)
         self._sessions.add(session)
-        self._spawn(self._send(session, self._hello(origin)))
+        session.hello = self._spawn(self._send(session, self._hello(origin)))
         log_event(_logger, logging.INFO, "connection-opened", origin=origin)
         return session
 
@@ -137,10 +144,11 @@ class Controller:
         """Open sessions (for status and tests)."""
         return len(self._sessions)
 
-    def _spawn(self, coroutine: Awaitable[None]) -> None:
+    def _spawn(self, coroutine: Awaitable[None]) -> asyncio.Future[None]:
         task = asyncio.ensure_future(coroutine)
         self._background.add(task)
         task.add_done_callback(self._background.discard)
+        return task
 
     async def _send(self, session: Session, message: Message) -> None:
         if not session.open:
@@ -153,6 +161,8 @@ class Controller:
     async def receive(self, session: object, frame: str | bytes) -> None:
         """Handle one frame from ``session``; bad input is answered, never raised."""
         assert isinstance(session, Session)
+        if session.hello is not None and not session.hello.done():
+            await asyncio.shield(session.hello)  # hello is the first frame (SPEC.md §7.1)
         request_id: RequestId | None = None
         try:
             request = parse_request(frame, self._limits)
@@ -165,7 +175,7 @@ class Controller:
             await self._send(session, error_response(error, request_id))
             return
         if isinstance(params, CancelParams):
-            cancelled = self._cancel(session, params.id)
+            cancelled = await self._cancel(session, params.id)
             await self._send(session, Response(request.id, cancel_result(cancelled=cancelled)))
             return
         if request.id in session.running:
@@ -183,34 +193,64 @@ class Controller:
             answer = await self._outcome(command, invocation)
             await self._answer(session, answer, request.method, started)
             return
-        task = asyncio.get_running_loop().create_task(
-            self._run(session, command, invocation, request.method)
-        )
-        session.running[request.id] = _Running(task, invocation)
+        task = asyncio.get_running_loop().create_task(self._run(session, command, invocation))
+        running = _Running(task, invocation, request.method, time.perf_counter())
+        session.running[request.id] = running
+        task.add_done_callback(lambda _: self._task_done(session, running))
 
-    def _cancel(self, session: Session, request_id: RequestId) -> bool:
+    async def _cancel(self, session: Session, request_id: RequestId) -> bool:
+        """Cancel ``request_id``; answer it REQUEST_CANCELLED now, before the cancel's answer."""
         running = session.running.get(request_id)
-        if running is None or running.task.done():
+        if running is None or running.answered:
             return False
         running.reason = RequestCancelled("cancelled by the page")
         running.task.cancel()
+        await self._finish(session, running, _error_answer(request_id, running.reason))
         return True
 
-    async def _run(
-        self, session: Session, command: Command, invocation: Invocation, method: str
-    ) -> None:
-        started = time.perf_counter()
+    def _task_done(self, session: Session, running: _Running) -> None:
+        """Done-callback: a task that ended without answering (cancelled, maybe before it ever
+        started) is answered with its cancel reason.  Without a reason the agent is stopping,
+        and a closed connection has no one left to answer.  Either way its id is freed."""
+        if running.answered:
+            return
+        if running.reason is None or not session.open:
+            running.answered = True
+            self._release(session, running)
+            return
+        answer = _error_answer(running.invocation.request_id, running.reason)
+        self._spawn(self._finish(session, running, answer))
+
+    def _release(self, session: Session, running: _Running) -> None:
+        request_id = running.invocation.request_id
+        if session.running.get(request_id) is running:
+            del session.running[request_id]
+
+    async def _finish(self, session: Session, running: _Running, answer: Message) -> None:
+        """Answer ``running`` and free its id, once whatever calls this and how often."""
+        if running.answered:
+            return
+        running.answered = True
+        self._release(session, running)
+        await self._answer(session, answer, running.method, running.started)
+
+    @staticmethod
+    def _own_entry(session: Session, request_id: RequestId) -> _Running | None:
+        """The current task's entry (not a later request that reuses the freed id)."""
+        running = session.running.get(request_id)
+        return running if running is not None and running.task is asyncio.current_task() else None
+
+    async def _run(self, session: Session, command: Command, invocation: Invocation) -> None:
         try:
             answer = await self._outcome(command, invocation)
         except asyncio.CancelledError:
-            running = session.running.get(invocation.request_id)
-            reason = running.reason if running is not None else None
-            answer = _error_answer(invocation.request_id, reason or RequestCancelled())
-            if reason is None:  # the agent itself is stopping
-                session.running.pop(invocation.request_id, None)
+            running = self._own_entry(session, invocation.request_id)
+            if running is None or running.reason is None:  # answered already, or agent stopping
                 raise
-        session.running.pop(invocation.request_id, None)
-        await self._answer(session, answer, method, started)
+            answer = _error_answer(invocation.request_id, running.reason)
+        running = self._own_entry(session, invocation.request_id)
+        if running is not None:
+            await self._finish(session, running, answer)
 
     async def _outcome(self, command: Command, invocation: Invocation) -> Message:
         """Run ``command``: its result or its failure as the answer (CancelledError passes)."""
@@ -245,7 +285,7 @@ class Controller:
                 for running in session.running.values():
                     if running.invocation.is_bound_to(event.reader, event.generation):
                         running.reason = CardRemoved("card removed")
-                        running.task.cancel()
+                        running.task.cancel(CARD_REMOVED_CANCEL)
         for session in list(self._sessions):
             self._spawn(self._send(session, notification))
 

@@ -25,6 +25,7 @@ from typing import Any
 from bitaqa.protocol.errors import ErrorCode
 
 __all__ = [
+    "CARD_REMOVED_CANCEL",
     "AgentError",
     "Busy",
     "OriginNotAllowed",
@@ -35,6 +36,11 @@ __all__ = [
     "UserDenied",
     "UserTimeout",
 ]
+
+
+#: The message a request's task is cancelled with when its card is withdrawn: not the page's
+#: doing, so a dialog closed that way does not start the origin's back-off (policy.gate).
+CARD_REMOVED_CANCEL = "card-removed"
 
 
 class AgentError(Exception):

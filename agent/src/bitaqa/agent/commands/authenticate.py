@@ -54,8 +54,8 @@ class AuthenticateCommand:
         gate.card_operation(origin)
         slot = self._services.cards.choose(params.reader)
         invocation.bind_slot(slot.reader, slot.generation)
-        await gate.consent(origin, Operation.AUTHENTICATE)
-        async with self._services.cards.turn(slot) as turn:
+        async with self._services.cards.turn(slot) as turn:  # dialogs included (SPEC.md §8.1)
+            await gate.consent(origin, Operation.AUTHENTICATE)
             driver = turn.driver
             certificate = await turn.call(driver.authentication_certificate)
             algorithm = (await turn.call(driver.authentication_algorithms))[0]

@@ -2,8 +2,9 @@
 
 A command is one protocol method.  The controller has already checked the params' shape
 (``bitaqa.protocol.methods.parse_params``) before the command runs; the command then checks policy
-(trust list, signed request, rate limits, consent) before it asks for its card turn, and only
-then talks to the card and the resident.  Commands depend on interfaces only: the card queue
+(trust list, signed request, rate limits) before it asks for its card turn; only with the turn
+held does it ask consent and talk to the card and the resident, so one request at a time uses a
+card, dialogs included (SPEC.md §8.1).  Commands depend on interfaces only: the card queue
 (``bitaqa.agent.cardqueue``), the access gate (``bitaqa.agent.policy.gate``) and the
 :class:`~bitaqa.agent.ui.base.UserInterface`.
 """

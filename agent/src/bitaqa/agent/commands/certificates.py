@@ -51,8 +51,8 @@ class GetCertificatesCommand:
         gate.card_operation(origin)
         slot = self._services.cards.choose(params.reader)
         invocation.bind_slot(slot.reader, slot.generation)
-        await gate.consent(origin, Operation.GET_CERTIFICATES)
-        async with self._services.cards.turn(slot) as turn:
+        async with self._services.cards.turn(slot) as turn:  # dialogs included (SPEC.md §8.1)
+            await gate.consent(origin, Operation.GET_CERTIFICATES)
             certificates = await turn.call(turn.driver.certificates)
         found = [CertificateInfo(turn.reader, "authentication", certificates.authentication)]
         if certificates.signing is not None:
@@ -69,16 +69,18 @@ class GetSigningCertificateCommand:
         self._services = services
 
     async def run(self, invocation: Invocation) -> JSONValue:
-        """Consent, then read the signing certificate and algorithms."""
+        """Signed request (if given), consent, then the signing certificate and algorithms."""
         params = invocation.params
         assert isinstance(params, GetSigningCertificateParams)
         gate, origin = self._services.gate, invocation.origin
         gate.require(origin, "getSigningCertificate")
+        if params.signed_request is not None:  # optional, but verified when present (SPEC §14.1)
+            gate.verify(origin, "getSigningCertificate", params.signed_request)
         gate.card_operation(origin)
         slot = self._services.cards.choose(params.reader)
         invocation.bind_slot(slot.reader, slot.generation)
-        await gate.consent(origin, Operation.GET_SIGNING_CERTIFICATE)
-        async with self._services.cards.turn(slot) as turn:
+        async with self._services.cards.turn(slot) as turn:  # dialogs included (SPEC.md §8.1)
+            await gate.consent(origin, Operation.GET_SIGNING_CERTIFICATE)
             certificate = await turn.call(turn.driver.signing_certificate)
             algorithms = await turn.call(turn.driver.signing_algorithms)
         return signing_certificate_result(certificate, wire_algorithms(algorithms))

@@ -85,8 +85,8 @@ class ReadIdentityCommand:
         gate.card_operation(origin)
         slot = self._services.cards.choose(params.reader)
         invocation.bind_slot(slot.reader, slot.generation)
-        await gate.consent(origin, Operation.READ_IDENTITY)
-        async with self._services.cards.turn(slot) as turn:
+        async with self._services.cards.turn(slot) as turn:  # dialogs included (SPEC.md §8.1)
+            await gate.consent(origin, Operation.READ_IDENTITY)
             driver = turn.driver
             data = await with_pin(
                 gate,

@@ -47,8 +47,8 @@ class SignCommand:
         gate.card_operation(origin)
         slot = self._services.cards.choose(params.reader)
         invocation.bind_slot(slot.reader, slot.generation)
-        await gate.consent(origin, Operation.SIGN)
-        async with self._services.cards.turn(slot) as turn:
+        async with self._services.cards.turn(slot) as turn:  # dialogs included (SPEC.md §8.1)
+            await gate.consent(origin, Operation.SIGN)
             driver = turn.driver
             certificate = await turn.call(driver.signing_certificate)
             if not hmac.compare_digest(

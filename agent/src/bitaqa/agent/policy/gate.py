@@ -11,9 +11,11 @@ For a card operation the commands call, in this order and before any card I/O:
 
 :meth:`AccessGate.ask_pin` shows the PIN dialog under the same prompt rate limit and back-off
 as consent.  The UI's :mod:`~bitaqa.agent.ui.errors` become USER_CANCELLED, USER_TIMEOUT or
-INTERNAL_ERROR here; a cancelled or timed-out dialog starts the origin's back-off.  All dialogs
-get the handshake origin and the trust list's portal name, never text a page chose — except a
-signing text, which comes from the *signed* request.
+INTERNAL_ERROR here; a dialog the resident cancels or lets time out, or that the page cancels
+(``cancel``, closed connection) while it is open, starts the origin's back-off (a withdrawn
+card does not).  Dialogs are shown one at a time.  All dialogs get the handshake origin and
+the trust list's portal name, never text a page chose — except a signing text, which comes from
+the *signed* request.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from collections.abc import Awaitable, Callable
 from typing import Protocol, TypeVar
 
 from bitaqa.agent.errors import (
+    CARD_REMOVED_CANCEL,
     AgentError,
     OriginNotAllowed,
     SignedRequestRequired,
@@ -96,6 +99,7 @@ class AccessGate:
         self._ui = ui
         self._wall_clock = wall_clock
         self._dialog_seconds = dialog_seconds
+        self._dialog_lock = asyncio.Lock()
 
     def require(self, origin: str, method: str) -> TrustEntry:
         """The origin's entry if it may call ``method``; else OriginNotAllowed."""
@@ -134,10 +138,19 @@ class AccessGate:
         self._limiter.allow_card_operation(origin)
 
     async def _dialog(self, origin: str, show: Callable[[], Awaitable[_Answer]]) -> _Answer:
+        async with self._dialog_lock:  # one dialog on screen at a time (SPEC.md §8.1)
+            return await self._show(origin, show)
+
+    async def _show(self, origin: str, show: Callable[[], Awaitable[_Answer]]) -> _Answer:
         self._limiter.allow_prompt(origin)
         try:
-            async with asyncio.timeout(self._dialog_seconds):
+            async with asyncio.timeout(self._dialog_seconds):  # from when the dialog is shown
                 return await show()
+        except asyncio.CancelledError as cancelled:  # the page cancelled or left meanwhile
+            # A withdrawn card closes the dialog too, but that is not the page's doing.
+            if CARD_REMOVED_CANCEL not in cancelled.args:
+                self._limiter.prompt_refused(origin)
+            raise
         except (TimeoutError, DialogTimedOut):
             self._limiter.prompt_refused(origin)
             raise UserTimeout("dialog not answered") from None

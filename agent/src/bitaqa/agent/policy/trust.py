@@ -114,7 +114,12 @@ class TrustStore:
         self._effective = TrustList(version=0, issued_at=0, expires_at=0, entries=())
         self._origins: frozenset[str] = frozenset()
         self._report = _Report()
+        self._listeners: list[Callable[[], None]] = []
         self.reload()
+
+    def subscribe(self, listener: Callable[[], None]) -> None:
+        """Call ``listener`` after every later reload (SIGHUP, or the signed list expired)."""
+        self._listeners.append(listener)
 
     # -- reading ----------------------------------------------------------------------------
 
@@ -201,6 +206,8 @@ class TrustStore:
             origins=len(self._origins),
             problems=self._report.problems,
         )
+        for listener in self._listeners:
+            listener()
 
     def _remember(self, trust_list: TrustList, token: str) -> None:
         highest = self._highest_accepted()

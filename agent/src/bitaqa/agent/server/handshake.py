@@ -13,9 +13,13 @@ Order, cheapest refusal first, all inside websockets' ``process_request`` hook o
    applies to the next handshake;
 6. (websockets) the client offers subprotocol ``bitaqa.v1`` — else 400.
 
-Discovery (``GET /.well-known/bitaqa``) answers ``{"agent", "version", "protocols"}``; it adds
-``Access-Control-Allow-Origin`` (with ``Vary: Origin`` and ``Access-Control-Allow-Private-
-Network: true``) only when the request's Origin is trusted, never reflecting any other.
+Discovery (``GET /.well-known/bitaqa``) runs checks 1 and 2, then answers a trusted Origin
+``{"agent", "version", "protocols"}`` with ``Access-Control-Allow-Origin`` set to that origin
+(and ``Access-Control-Allow-Private-Network: true``); a missing, ``null`` or untrusted Origin
+gets 403 without CORS headers, so no other origin is ever reflected (SPEC.md §3.5, §4.1).  Both
+carry ``Vary: Origin`` and ``Cache-Control: no-store``.  A page of an untrusted origin still sees
+its ``no-cors`` fetch resolve (an opaque response), which is how the JS client tells "the agent
+runs but does not trust this origin" from "no agent".
 """
 
 from __future__ import annotations
@@ -141,13 +145,19 @@ class HandshakeGate:
         return None
 
     def _discovery(self, connection: ServerConnection, origin: str | None) -> Response:
-        body = {"agent": "bitaqa", "version": AGENT_VERSION, "protocols": [SUBPROTOCOL]}
-        response = connection.respond(http.HTTPStatus.OK, json.dumps(body, separators=(",", ":")))
-        del response.headers["Content-Type"]
-        response.headers["Content-Type"] = "application/json"
-        response.headers["Cache-Control"] = "no-store"
-        response.headers["Vary"] = "Origin"
-        if origin is not None and origin in self._origins:
+        if origin is None or origin not in self._origins:  # missing, `null` or not trusted
+            response = self._refuse(
+                connection, "discovery from an untrusted origin", http.HTTPStatus.FORBIDDEN
+            )
+        else:
+            body = {"agent": "bitaqa", "version": AGENT_VERSION, "protocols": [SUBPROTOCOL]}
+            response = connection.respond(
+                http.HTTPStatus.OK, json.dumps(body, separators=(",", ":"))
+            )
+            del response.headers["Content-Type"]
+            response.headers["Content-Type"] = "application/json"
             response.headers["Access-Control-Allow-Origin"] = origin
             response.headers["Access-Control-Allow-Private-Network"] = "true"
+        response.headers["Cache-Control"] = "no-store"
+        response.headers["Vary"] = "Origin"
         return response

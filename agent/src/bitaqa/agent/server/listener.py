@@ -5,10 +5,13 @@
 subprotocol and size checks in front of every connection, and hands each accepted connection to a
 :class:`SessionHandler` (the controller).  Frames over ``max_frame_bytes`` close the connection
 with 1009 (websockets' ``max_size``); everything else about a frame is the controller's business.
+After a trust-list reload, :meth:`AgentServer.close_untrusted` closes with 1008 every connection
+whose origin is no longer on the list (SPEC.md §4.6).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import ssl
 from collections import Counter
@@ -77,6 +80,8 @@ class AgentServer:
         self._tls = tls
         self._plan = [("wss", wss_ports), ("ws", ws_ports)] if tls else [("ws", ws_ports)]
         self._open: Counter[str] = Counter()
+        self._connections: dict[ServerConnection, str] = {}
+        self._closing: set[asyncio.Task[None]] = set()
         self.listeners: list[Listener] = []
         self.gates: list[HandshakeGate] = []
         self.unavailable: dict[str, PortsUnavailableError] = {}
@@ -135,6 +140,7 @@ class AgentServer:
             await connection.close(1013, "too many connections for this origin")
             return
         self._open[origin] += 1
+        self._connections[connection] = origin
         session = self._sessions.open_session(origin, connection.send)
         try:
             async for frame in connection:
@@ -142,10 +148,23 @@ class AgentServer:
         except ConnectionClosed:
             pass
         finally:
+            self._connections.pop(connection, None)
             self._sessions.close_session(session)
             self._open[origin] -= 1
             if self._open[origin] <= 0:
                 del self._open[origin]
+
+    def close_untrusted(self) -> None:
+        """Close (1008) every connection whose origin the trust list no longer holds."""
+        trusted = frozenset(self._origins)
+        for connection, origin in list(self._connections.items()):
+            if origin in trusted:
+                continue
+            del self._connections[connection]
+            log_event(_logger, logging.WARNING, "connection-untrusted", origin=origin)
+            task = asyncio.ensure_future(connection.close(1008, "origin no longer trusted"))
+            self._closing.add(task)
+            task.add_done_callback(self._closing.discard)
 
     async def close(self) -> None:
         """Stop accepting, close every connection and wait until all are gone."""

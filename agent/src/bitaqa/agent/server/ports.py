@@ -2,14 +2,17 @@
 
 The agent binds 127.0.0.1 and ::1 only (invariant 1), never a wildcard address.  For each kind
 of listener (``wss`` and ``ws``) it tries the ports of ARCHITECTURE.md in order and keeps the first
-one it can bind on 127.0.0.1 (and on ::1 when the machine has IPv6 loopback).  When every port of
-a list is taken, :class:`PortsUnavailableError` says which process holds each one.
+one it can bind on 127.0.0.1 (and on ::1 when the machine has IPv6 loopback).  On Windows the
+sockets are exclusive (``SO_EXCLUSIVEADDRUSE``) so no other process can bind the same port.
+When every port of a list is taken, :class:`PortsUnavailableError` says which process holds
+each one.
 """
 
 from __future__ import annotations
 
 import errno
 import socket
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -17,10 +20,12 @@ import psutil
 
 __all__ = [
     "LOOPBACK_HOSTS",
+    "SO_EXCLUSIVEADDRUSE",
     "WSS_PORTS",
     "WS_PORTS",
     "BoundPort",
     "PortsUnavailableError",
+    "address_reuse_option",
     "bind_first_free",
     "port_holder",
 ]
@@ -70,11 +75,26 @@ def port_holder(port: int) -> str:
     return "an unknown process"
 
 
+#: Winsock's SO_EXCLUSIVEADDRUSE, ``~SO_REUSEADDR`` = ``~4`` (``socket`` has it on Windows only).
+SO_EXCLUSIVEADDRUSE: int = getattr(socket, "SO_EXCLUSIVEADDRUSE", ~4)
+
+
+def address_reuse_option(platform: str = sys.platform) -> int:
+    """The ``SOL_SOCKET`` option to set to 1 before binding a listening socket on ``platform``.
+
+    POSIX: ``SO_REUSEADDR``, so a restarted agent can bind its port while old connections are in
+    TIME_WAIT (another process still cannot bind a port that is listening).  Windows:
+    ``SO_EXCLUSIVEADDRUSE``, because there ``SO_REUSEADDR`` would let a process of another user
+    bind the same port and take the agent's connections (research: local-agents.md §3.6).
+    """
+    return SO_EXCLUSIVEADDRUSE if platform == "win32" else socket.SO_REUSEADDR
+
+
 def _listen(host: str, port: int) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     listening = socket.socket(family, socket.SOCK_STREAM)
     try:
-        listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listening.setsockopt(socket.SOL_SOCKET, address_reuse_option(), 1)
         if family == socket.AF_INET6:
             listening.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
         listening.bind((host, port))
