@@ -8,8 +8,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import pytest
+from asn1crypto import ocsp as asn1_ocsp
+from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509 import ocsp
 
@@ -235,6 +238,109 @@ def test_pinned_responder_refuses_another_included_certificate(
     body = _response(pki, holder, signer=second)
     with pytest.raises(OcspCheckFailed, match="designated responder"):
         _check(pki, holder, body, pinned=pki.ocsp_responder)
+
+
+def _signed_again(
+    issued: IssuedCertificate, tbs_der: bytes, algorithm: hashes.HashAlgorithm
+) -> bytes:
+    key = issued.private_key
+    assert isinstance(key, ec.EllipticCurvePrivateKey)
+    return key.sign(tbs_der, ec.ECDSA(algorithm))
+
+
+def _with_duplicated_nonce(body: bytes, signer: IssuedCertificate) -> bytes:
+    """``body`` with its nonce extension listed twice, correctly signed again by ``signer``."""
+    response = asn1_ocsp.OCSPResponse.load(body)
+    basic = response["response_bytes"]["response"].parsed
+    data = basic["tbs_response_data"]
+    (nonce,) = list(data["response_extensions"])
+    data["response_extensions"] = asn1_ocsp.ResponseDataExtensions([nonce, nonce])
+    data_der = data.dump(force=True)
+    algorithm = ocsp.load_der_ocsp_response(body).signature_hash_algorithm
+    assert algorithm is not None
+    resigned = asn1_ocsp.BasicOCSPResponse(
+        {
+            "tbs_response_data": asn1_ocsp.ResponseData.load(data_der),
+            "signature_algorithm": basic["signature_algorithm"],
+            "signature": _signed_again(signer, data_der, algorithm),
+            "certs": basic["certs"],
+        }
+    )
+    return asn1_ocsp.OCSPResponse(
+        {
+            "response_status": "successful",
+            "response_bytes": {"response_type": "basic_ocsp_response", "response": resigned},
+        }
+    ).dump()
+
+
+def test_duplicated_nonce_extension_fails(pki: TestPki, holder: IssuedCertificate) -> None:
+    """A correctly signed answer carrying two nonce extensions is malformed, not a crash
+    (cryptography's DuplicateExtension is no ValueError)."""
+    body = _with_duplicated_nonce(_response(pki, holder), pki.ocsp_responder)
+    with pytest.raises(OcspCheckFailed, match="malformed"):
+        _check(pki, holder, body)
+
+
+def _responder_with_extension(pki: TestPki, extension: asn1_x509.Extension) -> IssuedCertificate:
+    """The PKI's OCSP responder certificate with ``extension`` appended, signed by the CA."""
+    original = asn1_x509.Certificate.load(pki.ocsp_responder.der)
+    tbs = original["tbs_certificate"]
+    tbs["extensions"] = asn1_x509.Extensions([*tbs["extensions"], extension])
+    tbs_der = tbs.dump(force=True)
+    algorithm = pki.ocsp_responder.certificate.signature_hash_algorithm
+    assert algorithm is not None
+    certificate = asn1_x509.Certificate(
+        {
+            "tbs_certificate": asn1_x509.TbsCertificate.load(tbs_der),
+            "signature_algorithm": original["signature_algorithm"],
+            "signature_value": _signed_again(pki.intermediate, tbs_der, algorithm),
+        }
+    )
+    issued = IssuedCertificate(
+        x509.load_der_x509_certificate(certificate.dump()), pki.ocsp_responder.private_key
+    )
+    issued.certificate.verify_directly_issued_by(pki.intermediate.certificate)
+    return issued
+
+
+def _second_extended_key_usage(pki: TestPki) -> asn1_x509.Extension:
+    original = asn1_x509.Certificate.load(pki.ocsp_responder.der)
+    (extension,) = [
+        item
+        for item in original["tbs_certificate"]["extensions"]
+        if item["extn_id"].native == "extended_key_usage"
+    ]
+    return asn1_x509.Extension.load(extension.dump())
+
+
+def _x400_address_alt_name(_pki: TestPki) -> asn1_x509.Extension:
+    # GeneralNames { x400Address [3] { } }: a name type cryptography refuses to parse.
+    return asn1_x509.Extension(
+        {
+            "extn_id": "subject_alt_name",
+            "critical": False,
+            "extn_value": asn1_x509.GeneralNames.load(b"\x30\x04\xa3\x02\x30\x00"),
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    "extension",
+    [_second_extended_key_usage, _x400_address_alt_name],
+    ids=["duplicate-extension", "unsupported-general-name"],
+)
+def test_responder_certificate_with_unparsable_extensions_fails(
+    pki: TestPki,
+    holder: IssuedCertificate,
+    extension: Callable[[TestPki], asn1_x509.Extension],
+) -> None:
+    """A CA-signed responder certificate whose extensions cryptography cannot read (duplicate
+    extension, x400Address name: neither error is a ValueError) is refused, not crashed on."""
+    responder = _responder_with_extension(pki, extension(pki))
+    body = _response(pki, holder, signer=responder)
+    with pytest.raises(OcspCheckFailed, match="not authorised"):
+        _check(pki, holder, body)
 
 
 @dataclass

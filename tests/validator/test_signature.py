@@ -112,6 +112,25 @@ def test_unsupported_or_mismatched_algorithms_fail(wire: dict[str, str]) -> None
         verify_signature_result(signer.certificate, DIGESTS["SHA-256"], "SHA-256", b"\0" * 64, wire)
 
 
+@pytest.mark.parametrize("member", ["cryptoAlgorithm", "hashFunction", "paddingScheme"])
+@pytest.mark.parametrize("value", [["NONE"], ["SHA-256"], {"ECC": 1}, {}, None, 0, 256], ids=repr)
+def test_non_string_algorithm_members_are_refused(
+    signer: IssuedCertificate, member: str, value: object
+) -> None:
+    """A list, object, null or number in any signatureAlgorithm member (page-controlled) is an
+    unsupported algorithm, never a TypeError from a set or dict lookup."""
+    signature, algorithm = sign_hash(signer, DIGESTS["SHA-256"], "SHA-256")
+    wire: dict[str, object] = {
+        "cryptoAlgorithm": algorithm.crypto_algorithm,
+        "hashFunction": algorithm.hash_function,
+        "paddingScheme": algorithm.padding_scheme,
+    }
+    verify_signature_result(signer.certificate, DIGESTS["SHA-256"], "SHA-256", signature, wire)
+    wire[member] = value
+    with pytest.raises(UnsupportedAlgorithm):
+        verify_signature_result(signer.certificate, DIGESTS["SHA-256"], "SHA-256", signature, wire)
+
+
 def test_algorithm_family_must_fit_the_key(pki: TestPki) -> None:
     """An "RSA" result for an EC certificate is refused as unsupported."""
     signer = pki.issue_holder(AMINA, purpose="signing", key_type="p256")

@@ -71,7 +71,8 @@ def check_authentication_purpose(certificate: x509.Certificate) -> None:
         extended = parsed.extended_key_usage_value
         usages = set(key_usage.native) if key_usage is not None else None
         purposes = set(extended.native) if extended is not None else None
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, IndexError, KeyError):
+        # asn1crypto decodes lazily; an empty keyUsage BIT STRING raises IndexError.
         raise CertificateWrongPurpose("certificate extensions are malformed") from None
     if usages is None:
         raise CertificateWrongPurpose("certificate has no key usage")

@@ -80,7 +80,7 @@ class TrustStore:
         a CA certificate on the only usable path is outside its validity period at ``moment``,
         :class:`CertificateDecodeError` for a field that does not parse, and
         :class:`CertificateNotTrusted` for every other path failure (no path to an anchor, a bad
-        signature, a constraint violated).
+        signature, a constraint violated) and for any other exception path validation raises.
         """
         context = ValidationContext(
             trust_manager=self._trust_manager,
@@ -101,6 +101,16 @@ class TrustStore:
         except (ValueError, TypeError):
             # asn1crypto parses lazily: a field cryptography skipped can still be malformed.
             raise CertificateDecodeError("certificate has a malformed field") from None
+        except _PathValidationWaitedError:
+            raise
+        except Exception as error:  # noqa: BLE001 (every failure of untrusted input is a refusal)
+            # The certificate is attacker-controlled and pyhanko-certvalidator is not hardened
+            # against every shape of it: an ed25519/ed448 signature algorithm on an EC key fails
+            # an assert, other oddities surface as AttributeError, KeyError, cryptography's
+            # UnsupportedAlgorithm, ...  None of them may escape as anything but a refusal.
+            raise CertificateNotTrusted(
+                f"path validation failed ({type(error).__name__})"
+            ) from None
         issuer = path.find_issuing_authority(path.leaf)
         return _from_asn1(issuer.certificate)
 
@@ -123,6 +133,10 @@ def _from_asn1(certificate: asn1_x509.Certificate) -> x509.Certificate:
     return x509.load_der_x509_certificate(certificate.dump())
 
 
+class _PathValidationWaitedError(RuntimeError):
+    """Path validation tried to wait for I/O although fetching is disabled: a bug, not an input."""
+
+
 def _complete(coroutine: Coroutine[Any, Any, _Result]) -> _Result:
     # Fetching is disabled, so the coroutine finishes on its first step; anything else is a bug.
     try:
@@ -131,4 +145,4 @@ def _complete(coroutine: Coroutine[Any, Any, _Result]) -> _Result:
         result: _Result = finished.value
         return result
     coroutine.close()
-    raise RuntimeError("path validation unexpectedly waited for I/O")
+    raise _PathValidationWaitedError("path validation unexpectedly waited for I/O")

@@ -56,6 +56,16 @@ __all__ = [
 
 OCSP_NONCE_BYTES = 32
 
+# What cryptography raises when it parses a field on first access.  DuplicateExtension and
+# UnsupportedGeneralNameType are not ValueError subclasses, and UnsupportedAlgorithm comes from an
+# included certificate whose key type it does not know.
+_LAZY_PARSE_ERRORS = (
+    ValueError,
+    x509.DuplicateExtension,
+    x509.UnsupportedGeneralNameType,
+    UnsupportedAlgorithm,
+)
+
 
 @dataclass(frozen=True)
 class DesignatedResponder:
@@ -177,7 +187,7 @@ def check_ocsp_response(
         _check_times(single, now, allowed_time_skew, max_this_update_age)
         if nonce is not None:
             _check_nonce(response, nonce)
-    except ValueError:
+    except _LAZY_PARSE_ERRORS:
         # cryptography parses some fields lazily (included certificates, extensions).
         raise OcspCheckFailed("OCSP response has a malformed field") from None
     status = single.certificate_status
@@ -252,7 +262,7 @@ def _check_delegated_responder(
     try:
         signer.verify_directly_issued_by(issuer)
         extended = signer.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
-    except (ValueError, TypeError, InvalidSignature, x509.ExtensionNotFound):
+    except (*_LAZY_PARSE_ERRORS, TypeError, InvalidSignature, x509.ExtensionNotFound):
         raise OcspCheckFailed("OCSP responder not authorised by the issuing CA") from None
     if ExtendedKeyUsageOID.OCSP_SIGNING not in extended:
         raise OcspCheckFailed("OCSP responder certificate lacks the OCSPSigning purpose")
@@ -306,7 +316,9 @@ def _check_times(
 def _check_nonce(response: ocsp.OCSPResponse, nonce: bytes) -> None:
     try:
         echoed = response.extensions.get_extension_for_class(x509.OCSPNonce).value.nonce
-    except (x509.ExtensionNotFound, ValueError):
+    except x509.ExtensionNotFound:
         raise OcspCheckFailed("OCSP response lacks the request nonce") from None
+    except _LAZY_PARSE_ERRORS:
+        raise OcspCheckFailed("OCSP response extensions are malformed") from None
     if echoed != nonce:
         raise OcspCheckFailed("OCSP response nonce differs from the request")

@@ -53,6 +53,10 @@ def verify_signature_result(
         SignatureInvalid: a digest of the wrong length, or a signature that does not verify.
     """
     crypto, function, scheme = _algorithm_fields(signature_algorithm)
+    # The members come from the page: a list or an object would make the lookups below raise
+    # TypeError (unhashable), so anything but a string is refused first.
+    if not all(isinstance(member, str) for member in (crypto, function, scheme)):
+        raise UnsupportedAlgorithm("signatureAlgorithm members must be strings")
     hash_class = _HASHES.get(hash_algorithm)
     if hash_class is None or function != hash_algorithm:
         raise UnsupportedAlgorithm("hash algorithm unsupported or different from the request")
