@@ -60,7 +60,11 @@ def test_status_and_card_events_reach_the_page(
 def test_the_cancel_button_closes_the_dialog_and_frees_the_card(
     page: Page, agent: AgentProcess
 ) -> None:
-    """Cancel while the consent dialog is open: the page says so at once, the next login works."""
+    """Cancel while the consent dialog is open: the page says so at once; the card is free again.
+
+    A cancelled dialog counts against the origin's dialog back-off (invariant 8), so an immediate
+    retry is RATE_LIMITED and a login after the back-off (5 s at first) works.
+    """
     agent.script(consent="allow-once", pins=["123456"], delay=20.0)
     page.click("#login")
     _wait(lambda: bool(agent.prompts()), "dialog")
@@ -69,5 +73,8 @@ def test_the_cancel_button_closes_the_dialog_and_frees_the_card(
     assert outcome(page, "#user-id") == "REQUEST_CANCELLED"
     assert time.monotonic() - started < 10
     agent.script(consent="allow-once", pins=["123456"])
+    page.click("#login")
+    assert outcome(page, "#user-id") == "RATE_LIMITED"
+    time.sleep(5.5)
     page.click("#login")
     assert outcome(page, "#user-id") == "ok"
