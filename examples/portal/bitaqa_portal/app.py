@@ -50,6 +50,7 @@ from flask.typing import ResponseReturnValue
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.sign.general import SigningError
 
+from bitaqa.protocol.methods import IDENTITY_FIELDS as ALL_IDENTITY_FIELDS
 from bitaqa.validator import (
     AuthTokenValidator,
     MemoryNonceStore,
@@ -65,23 +66,9 @@ from bitaqa_portal.samplepdf import sample_pdf
 __all__ = ["IDENTITY_FIELDS", "create_app"]
 
 #: The identity fields this portal's form asks the card for: every field of SPEC.md §6.7, so that
-#: both a Gulf ID card and a PIV card fill what they hold (the result leaves out the rest).
-IDENTITY_FIELDS = (
-    "nameEn",
-    "nameAr",
-    "idNumber",
-    "cardNumber",
-    "nationality",
-    "sex",
-    "dateOfBirth",
-    "dateOfIssue",
-    "dateOfExpiry",
-    "employeeAffiliation",
-    "organizationAffiliation",
-    "agencyCardSerial",
-    "issuer",
-    "photo",
-)
+#: both a Gulf ID card and a PIV card fill what they hold (the result leaves out the rest). A
+#: portal that needs less names only the fields it uses.
+IDENTITY_FIELDS = ALL_IDENTITY_FIELDS
 #: Where the JS client is served from: the npm package's ES modules, used as they are.
 CLIENT_DIRECTORY = Path(__file__).resolve().parents[3] / "protocol" / "js" / "src"
 _MAX_PDF_BYTES = 5 * 1024 * 1024
