@@ -20,4 +20,5 @@ pytest_plugins: list[str] = [
     "support.ocsp",
     "support.pcsc",
     "support.redis",
+    "support.users",
 ]

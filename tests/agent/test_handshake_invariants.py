@@ -9,7 +9,6 @@ import json
 import ssl
 import subprocess
 import textwrap
-import uuid
 
 import psutil
 import pytest
@@ -156,19 +155,6 @@ _OTHER_USER_CLIENT = textwrap.dedent(
         print(stream.recv(4096).split(b"\\r\\n")[0].decode())
     """
 )
-
-
-@pytest.fixture
-def other_user():
-    """A throw-away Linux user, removed afterwards."""
-    name = f"bq{uuid.uuid4().hex[:8]}"
-    subprocess.run(
-        ["useradd", "--no-create-home", "--shell", "/usr/sbin/nologin", name], check=True
-    )
-    try:
-        yield name
-    finally:
-        subprocess.run(["userdel", name], check=True)
 
 
 def test_connection_from_another_local_user_is_refused(shared_agent, other_user):

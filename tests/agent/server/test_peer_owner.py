@@ -7,7 +7,6 @@ import pwd
 import socket
 import subprocess
 import textwrap
-import uuid
 
 import psutil
 import pytest
@@ -107,19 +106,6 @@ _HOLD_CONNECTION = textwrap.dedent(
         sys.stdin.readline()
     """
 )
-
-
-@pytest.fixture
-def other_user():
-    """A throw-away Linux user, removed afterwards."""
-    name = f"bq{uuid.uuid4().hex[:8]}"
-    subprocess.run(
-        ["useradd", "--no-create-home", "--shell", "/usr/sbin/nologin", name], check=True
-    )
-    try:
-        yield name
-    finally:
-        subprocess.run(["userdel", name], check=True)
 
 
 @FAMILIES
