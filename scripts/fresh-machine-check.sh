@@ -23,6 +23,8 @@ root=$work/root
 mirror=http://deb.debian.org/debian
 demo_port=8443
 
+keep_root=${BITAQA_FRESH_MACHINE_KEEP_ROOT:-0}  # 1: leave the root in place to look into a failure
+
 if [[ ${1:-} == --inside-namespace ]]; then
     shift
     inside_namespace=1
@@ -82,8 +84,13 @@ mount_root() {
 }
 
 in_root() {
-    # A clean environment, as a root login on a new machine has, plus the CA variables.
-    chroot "$root" /usr/bin/env -i HOME=/root TERM=dumb LANG=C.UTF-8 CI=true \
+    (exec_in_root "$@")
+}
+
+exec_in_root() {
+    # Replaces the calling (sub)shell, so a background demo's PID is the demo's own.  A clean
+    # environment, as a root login on a new machine has, plus the CA variables.
+    exec chroot "$root" /usr/bin/env -i HOME=/root TERM=dumb LANG=C.UTF-8 CI=true \
         PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
         SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt \
         PIP_CERT=/etc/ssl/certs/ca-certificates.crt \
@@ -103,7 +110,7 @@ run_test_command() {
 
 run_demo_command() {
     say "the README's demo command (log: $work/demo.log)"
-    in_root bash -c 'cd /root/bitaqa && exec bash scripts/demo.sh --no-browser' >"$work/demo.log" 2>&1 &
+    exec_in_root bash -c 'cd /root/bitaqa && exec bash scripts/demo.sh --no-browser' >"$work/demo.log" 2>&1 &
     local demo=$! answered=0
     for _ in $(seq 1 600); do
         if in_root python3 -c "import urllib.request as u; u.urlopen('http://localhost:$demo_port/', timeout=2).read()" 2>/dev/null; then
@@ -146,5 +153,5 @@ status=0
 # check starts is stopped when its first process exits).
 unshare --mount --propagation private --pid --fork --kill-child \
     bash "$0" --inside-namespace "$@" || status=$?
-rm -rf "$root"
+((keep_root)) || rm -rf "$root"
 exit $status
